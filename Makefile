@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 build every module against KDIR
+# make check           build and test on every target kernel in QEMU
+# make run             the demo: one VM, the example module, its statistics
+# make bench           benchmarks in QEMU, report under bench/report/
+#
+# KDIR defaults to the running kernel's build tree.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+PWD := $(CURDIR)
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(PWD) clean
+
+check:
+	bash scripts/check.sh
+
+run:
+	bash scripts/run-demo.sh
+
+bench:
+	bash scripts/bench.sh
+
+.PHONY: all modules clean check run bench
