@@ -27,10 +27,8 @@ struct sheaf;
 #define SHEAF_CACHE_MAX_BARN	1024
 
 /*
- * Facts about the base cache that a module cannot read on every kernel
- * (struct kmem_cache is private to mm/ since 6.2). Where the kernel lets us
- * check them, sheaf_cache_create() refuses a base that has a constructor or
- * SLAB_TYPESAFE_BY_RCU which the caller did not declare.
+ * Facts about the base cache the caller must declare: struct kmem_cache is
+ * private to mm/, so a module cannot read a base's constructor or flags.
  */
 /* The base has a constructor: objects are never zeroed. */
 #define SHEAF_CACHE_BASE_CTOR		0x1U

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sheafcache debugfs: /sys/kernel/debug/sheafcache/<name>/
+ *
+ *   stats    event counters, "<name> <total> C0=<n> C1=<n> ..." as SLUB
+ *            prints its own; write 0 to clear them
+ *   sheaves  each CPU's main and spare fill, each node's barn
+ *   cached   objects and bytes held for reuse, and the sheaves holding them
+ *   shrink   write 1 to give every cached object back to the base
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/nodemask.h>
+#include <linux/overflow.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+static const char * const sc_stat_names[] = {
+	[SC_ALLOC_FAST]		= "alloc_fast",
+	[SC_ALLOC_SLOW]		= "alloc_slow",
+	[SC_FREE_FAST]		= "free_fast",
+	[SC_FREE_SLOW]		= "free_slow",
+	[SC_REENTRANT]		= "reentrant",
+	[SC_SWAP]		= "sheaf_swap",
+	[SC_REFILL]		= "sheaf_refill",
+	[SC_REFILL_FAIL]	= "sheaf_refill_fail",
+	[SC_FLUSH]		= "sheaf_flush",
+	[SC_SHEAF_ALLOC]	= "sheaf_alloc",
+	[SC_SHEAF_FREE]		= "sheaf_free",
+	[SC_BARN_GET]		= "barn_get",
+	[SC_BARN_GET_FAIL]	= "barn_get_fail",
+	[SC_BARN_PUT]		= "barn_put",
+	[SC_BARN_PUT_FAIL]	= "barn_put_fail",
+	[SC_PREFILL_FAST]	= "prefill_fast",
+	[SC_PREFILL_SLOW]	= "prefill_slow",
+	[SC_PREFILL_OVERSIZE]	= "prefill_oversize",
+	[SC_PREFILL_FAIL]	= "prefill_fail",
+	[SC_RETURN_FAST]	= "return_fast",
+	[SC_RETURN_SLOW]	= "return_slow",
+	[SC_CPU_DEAD]		= "cpu_dead",
+	[SC_SHRINK]		= "shrink",
+};
+static_assert(ARRAY_SIZE(sc_stat_names) == SC_NR_STATS);
+
+/* The top directory, /sys/kernel/debug/sheafcache. */
+static struct dentry *sc_debugfs_root;
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	struct sheaf_cache *sc = m->private;
+	int item, cpu;
+
+	for (item = 0; item < SC_NR_STATS; item++) {
+		seq_printf(m, "%-18s %llu", sc_stat_names[item],
+			   sheaf_cache_stat(sc, item));
+		for_each_possible_cpu(cpu) {
+			unsigned long n;
+
+			n = data_race(per_cpu_ptr(sc->cpu, cpu)->stat[item]);
+			if (n)
+				seq_printf(m, " C%d=%lu", cpu, n);
+		}
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+
+static int stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, stats_show, inode->i_private);
+}
+
+/* Only "0" is meaningful: clear the counters, as SLUB's stat files do. */
+static ssize_t stats_write(struct file *file, const char __user *buf,
+			   size_t count, loff_t *ppos)
+{
+	struct sheaf_cache *sc = file_inode(file)->i_private;
+	unsigned int val;
+	int cpu, err;
+
+	err = kstrtouint_from_user(buf, count, 0, &val);
+	if (err)
+		return err;
+	if (val)
+		return -EINVAL;
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(sc->cpu, cpu)->stat, 0,
+		       sizeof(per_cpu_ptr(sc->cpu, cpu)->stat));
+	return count;
+}
+
+static const struct file_operations stats_fops = {
+	.owner		= THIS_MODULE,
+	.open		= stats_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+	.write		= stats_write,
+};
+
+static void sheaf_show(struct seq_file *m, const char *what,
+		       struct sheaf *sheaf)
+{
+	if (sheaf)
+		seq_printf(m, " %s=%u/%u", what, data_race(READ_ONCE(sheaf->size)),
+			   sheaf->capacity);
+	else
+		seq_printf(m, " %s=-", what);
+}
+
+static int sheaves_show(struct seq_file *m, void *v)
+{
+	struct sheaf_cache *sc = m->private;
+	int cpu, nid;
+
+	seq_printf(m, "capacity %u max_full %u max_empty %u\n",
+		   sc->capacity, sc->max_full, sc->max_empty);
+	/* RCU keeps a sheaf another CPU is swapping out readable. */
+	rcu_read_lock();
+	for_each_possible_cpu(cpu) {
+		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
+
+		seq_printf(m, "C%d%s", cpu, cpu_online(cpu) ? "" : " (offline)");
+		sheaf_show(m, "main", data_race(READ_ONCE(pcp->main)));
+		sheaf_show(m, "spare", data_race(READ_ONCE(pcp->spare)));
+		seq_putc(m, '\n');
+	}
+	rcu_read_unlock();
+	for_each_node(nid)
+		seq_printf(m, "N%d full=%u empty=%u\n", nid,
+			   data_race(sc->barns[nid]->nr_full),
+			   data_race(sc->barns[nid]->nr_empty));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sheaves);
+
+static int cached_show(struct seq_file *m, void *v)
+{
+	struct sheaf_cache *sc = m->private;
+	unsigned long objects = sheaf_cache_cached_objects(sc);
+	unsigned long sheaves = 0;
+	int cpu, nid;
+
+	for_each_possible_cpu(cpu)
+		sheaves += 1 + !!data_race(per_cpu_ptr(sc->cpu, cpu)->spare);
+	for_each_node(nid)
+		sheaves += data_race(sc->barns[nid]->nr_full) +
+			   data_race(sc->barns[nid]->nr_empty);
+
+	seq_printf(m, "objects %lu\n", objects);
+	seq_printf(m, "bytes %lu\n", objects * sc->object_size);
+	seq_printf(m, "sheaves %lu\n", sheaves);
+	seq_printf(m, "sheaf_bytes %lu\n",
+		   sheaves * struct_size((struct sheaf *)NULL, objects,
+					 sc->capacity));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(cached);
+
+static ssize_t shrink_write(struct file *file, const char __user *buf,
+			    size_t count, loff_t *ppos)
+{
+	struct sheaf_cache *sc = file_inode(file)->i_private;
+	unsigned int val;
+	int err;
+
+	err = kstrtouint_from_user(buf, count, 0, &val);
+	if (err)
+		return err;
+	if (val != 1)
+		return -EINVAL;
+	sheaf_cache_shrink(sc);
+	return count;
+}
+
+static const struct file_operations shrink_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= shrink_write,
+	.llseek	= noop_llseek,
+};
+
+void sc_debugfs_add(struct sheaf_cache *sc)
+{
+	struct dentry *dir;
+
+	dir = debugfs_create_dir(sc->name, sc_debugfs_root);
+	debugfs_create_file("stats", 0600, dir, sc, &stats_fops);
+	debugfs_create_file("sheaves", 0400, dir, sc, &sheaves_fops);
+	debugfs_create_file("cached", 0400, dir, sc, &cached_fops);
+	debugfs_create_file("shrink", 0200, dir, sc, &shrink_fops);
+	sc->debugfs = dir;
+}
+
+void sc_debugfs_remove(struct sheaf_cache *sc)
+{
+	/* Waits for readers still inside the files. */
+	debugfs_remove_recursive(sc->debugfs);
+	sc->debugfs = NULL;
+}
+
+int sc_debugfs_init(void)
+{
+	sc_debugfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	return 0;
+}
+
+void sc_debugfs_exit(void)
+{
+	debugfs_remove_recursive(sc_debugfs_root);
+}

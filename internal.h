@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sheafcache internals shared by the core and the debugfs code.
+ */
+#ifndef _SHEAFCACHE_INTERNAL_H
+#define _SHEAFCACHE_INTERNAL_H
+
+#include <linux/cpuhotplug.h>
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+
+#include "sheafcache.h"
+
+/**
+ * struct sheaf - an array of cached objects
+ * @barn_list: link in a barn list while the sheaf is in a barn
+ * @rcu: for freeing; debugfs readers look at sheaves under RCU
+ * @cache: the cache a prefilled sheaf belongs to while it is out with a
+ *	caller; NULL while the sheaf is cached, so that a sheaf returned
+ *	twice or to the wrong cache is caught
+ * @size: number of objects held
+ * @capacity: number of objects that fit
+ * @objects: the objects, the most recently freed last
+ *
+ * The header is 32 bytes so that the default capacities make sheaves of
+ * exactly 64, 128, 256 and 512 bytes, as upstream's do.
+ */
+struct sheaf {
+	union {
+		struct list_head barn_list;
+		struct rcu_head rcu;
+	};
+	struct sheaf_cache *cache;
+	unsigned int size;
+	unsigned int capacity;
+	void *objects[];
+};
+
+/**
+ * struct sc_barn - per-node store of full and empty sheaves
+ * @lock: protects the lists and counts; taken with IRQs saved
+ * @full: sheaves with size == capacity
+ * @empty: sheaves with size == 0
+ * @nr_full: length of @full
+ * @nr_empty: length of @empty
+ */
+struct sc_barn {
+	spinlock_t lock;
+	struct list_head full;
+	struct list_head empty;
+	unsigned int nr_full;
+	unsigned int nr_empty;
+};
+
+/**
+ * struct sc_cpu - a CPU's sheaves
+ * @main: sheaf the fast paths pop from and push to; never NULL
+ * @spare: second sheaf, or NULL
+ * @busy: set while a call on this CPU is inside the section; a call that
+ *	interrupts it sees the flag and takes the base path
+ * @sheaves_out: prefilled sheaves taken on this CPU minus those returned
+ *	here; the sum over CPUs is the number out with callers
+ * @stat: event counters, see enum sheaf_cache_stat_item
+ */
+struct sc_cpu {
+	struct sheaf *main;
+	struct sheaf *spare;
+	bool busy;
+	long sheaves_out;
+	unsigned long stat[SC_NR_STATS];
+};
+
+/**
+ * struct sheaf_cache - per-CPU sheaves in front of a kmem_cache
+ * @cpu: per-CPU sheaves and counters
+ * @base: the wrapped kmem_cache, owned by the caller
+ * @capacity: objects per regular sheaf
+ * @object_size: size of the objects, for zeroing
+ * @init_on_alloc: zero every object handed out (init_on_alloc rules)
+ * @init_on_free: zero every object taken back (init_on_free rules)
+ * @gfp_zero: __GFP_ZERO is honoured (the base has no constructor)
+ * @dead: destroyed while prefilled sheaves were still out
+ * @max_full: per-node limit of full sheaves in the barn
+ * @max_empty: per-node limit of empty sheaves in the barn
+ * @base_flags: SHEAF_CACHE_BASE_* as given at creation
+ * @barns: one barn per possible node, indexed by node id
+ * @list: link in the list of all caches
+ * @cpuhp_node: CPU hotplug instance
+ * @shrinker: gives barn sheaves back under memory pressure
+ * @debugfs: the cache's debugfs directory
+ * @name: name of the cache
+ */
+struct sheaf_cache {
+	struct sc_cpu __percpu *cpu;
+	struct kmem_cache *base;
+	unsigned int capacity;
+	unsigned int object_size;
+	bool init_on_alloc;
+	bool init_on_free;
+	bool gfp_zero;
+	bool dead;
+	unsigned int max_full;
+	unsigned int max_empty;
+	unsigned int base_flags;
+	struct sc_barn **barns;
+	struct list_head list;
+	struct hlist_node cpuhp_node;
+	struct shrinker *shrinker;
+	struct dentry *debugfs;
+	char name[SHEAF_CACHE_NAME_MAX + 1];
+};
+
+/* debugfs.c */
+#ifdef CONFIG_DEBUG_FS
+int sc_debugfs_init(void);
+void sc_debugfs_exit(void);
+void sc_debugfs_add(struct sheaf_cache *sc);
+void sc_debugfs_remove(struct sheaf_cache *sc);
+#else
+static inline int sc_debugfs_init(void) { return 0; }
+static inline void sc_debugfs_exit(void) { }
+static inline void sc_debugfs_add(struct sheaf_cache *sc) { }
+static inline void sc_debugfs_remove(struct sheaf_cache *sc) { }
+#endif
+
+#endif /* _SHEAFCACHE_INTERNAL_H */
