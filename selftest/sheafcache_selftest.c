@@ -1,0 +1,1302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sheafcache selftest: every branch of the alloc and free paths, the
+ * guaranteed-allocation API, zeroing, exact statistics, destruction and a
+ * concurrent stress, reported as KTAP in the kernel log. Init fails when a
+ * case fails, so insmod says so too.
+ *
+ * The single-CPU cases run with migration disabled: sheaves are per CPU,
+ * and that is what makes their counters exact. They look inside the cache
+ * (internal.h) where the public API cannot tell which branch ran.
+ *
+ * Exact object accounting reads /sys/kernel/slab/<base>/objects, which
+ * counts exactly only for a cache with slub debugging on: boot with
+ * slub_debug=FZP,sc_st_acct* (the test harness does), or those checks
+ * report SKIP.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "internal.h"
+
+static unsigned int stress_ms = 2000;
+module_param(stress_ms, uint, 0444);
+MODULE_PARM_DESC(stress_ms, "duration of the concurrent stress, in ms");
+
+static u64 seed;
+module_param(seed, ullong, 0444);
+MODULE_PARM_DESC(seed, "random seed for the stress (0: random)");
+
+#define OBJ_SIZE	64
+#define CAP		4
+
+/* ===== Harness ======================================================== */
+
+#define EXPECT(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			pr_info("    # %s:%d: expected %s\n", __func__,	\
+				__LINE__, #cond);			\
+			return -EINVAL;					\
+		}							\
+	} while (0)
+
+#define EXPECT_STAT(fx, item, want)					\
+	do {								\
+		u64 __got = sheaf_cache_stat((fx)->sc, item);		\
+		if (__got != (u64)(want)) {				\
+			pr_info("    # %s:%d: %s is %llu, expected %llu\n",\
+				__func__, __LINE__, #item, __got,	\
+				(u64)(want));				\
+			return -EINVAL;					\
+		}							\
+	} while (0)
+
+/* A base cache and a sheaf_cache over it. */
+struct fx {
+	struct kmem_cache *base;
+	struct sheaf_cache *sc;
+	char name[SHEAF_CACHE_NAME_MAX + 1];
+};
+
+static unsigned int fx_seq;
+
+static void st_ctor(void *obj)
+{
+	memset(obj, 0x5a, OBJ_SIZE);
+}
+
+/*
+ * A usercopy region makes the base unmergeable on every kernel, so each
+ * fixture has a base of its own (SLAB_NO_MERGE exists only from 6.5).
+ */
+static struct kmem_cache *st_base(const char *name, unsigned int size,
+				  slab_flags_t flags, void (*ctor)(void *))
+{
+	return kmem_cache_create_usercopy(name, size, 0, flags, 0, size, ctor);
+}
+
+static int fx_init_base(struct fx *fx, const char *base_name,
+			unsigned int size, const struct sheaf_cache_args *args,
+			slab_flags_t flags, void (*ctor)(void *))
+{
+	snprintf(fx->name, sizeof(fx->name), "st%u", ++fx_seq);
+	fx->base = st_base(base_name ?: fx->name, size, flags, ctor);
+	if (!fx->base)
+		return -ENOMEM;
+	fx->sc = sheaf_cache_create(fx->name, fx->base, args);
+	if (IS_ERR(fx->sc)) {
+		kmem_cache_destroy(fx->base);
+		return PTR_ERR(fx->sc);
+	}
+	return 0;
+}
+
+static int fx_init(struct fx *fx, unsigned int max_full,
+		   unsigned int max_empty)
+{
+	struct sheaf_cache_args args = {
+		.sheaf_capacity = CAP,
+		.max_full_sheaves = max_full,
+		.max_empty_sheaves = max_empty,
+	};
+
+	return fx_init_base(fx, NULL, OBJ_SIZE, &args, 0, NULL);
+}
+
+static void fx_fini(struct fx *fx)
+{
+	sheaf_cache_destroy(fx->sc);
+	kmem_cache_destroy(fx->base);
+}
+
+static struct sc_cpu *fx_cpu(struct fx *fx)
+{
+	return this_cpu_ptr(fx->sc->cpu);
+}
+
+static unsigned int fx_main(struct fx *fx)
+{
+	return fx_cpu(fx)->main->size;
+}
+
+static int fx_spare(struct fx *fx)
+{
+	return fx_cpu(fx)->spare ? fx_cpu(fx)->spare->size : -1;
+}
+
+static struct sc_barn *fx_barn(struct fx *fx)
+{
+	return fx->sc->barns[numa_mem_id()];
+}
+
+/* Free @n objects taken from the base, not through the sheaves. */
+static void fx_free_new(struct fx *fx, unsigned int n)
+{
+	while (n--)
+		sheaf_cache_free(fx->sc, kmem_cache_alloc(fx->base, GFP_KERNEL));
+}
+
+/*
+ * Objects the base has handed out, from SLUB's own count; exact only with
+ * slub debugging on the cache. -ENOENT where it cannot be trusted.
+ */
+static long slab_objects(const char *cache)
+{
+	char path[64], buf[32];
+	struct file *f;
+	loff_t pos = 0;
+	long n = -ENOENT;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/sanity_checks", cache);
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return -ENOENT;
+	len = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (len <= 0 || buf[0] != '1')
+		return -ENOENT;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/objects", cache);
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return -ENOENT;
+	pos = 0;
+	len = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (len > 0) {
+		buf[len] = '\0';
+		if (sscanf(buf, "%ld", &n) != 1)
+			n = -EINVAL;
+	}
+	return n;
+}
+
+/* ===== Creation ======================================================= */
+
+static int test_create_rejects_bad_args(void)
+{
+	struct sheaf_cache_args args = {};
+	struct kmem_cache *base;
+	int ret = 0;
+
+	base = st_base("sc_st_args", OBJ_SIZE, 0, NULL);
+	if (!base)
+		return -ENOMEM;
+
+#define REJECT(name, b, a)						\
+	do {								\
+		struct sheaf_cache *__sc = sheaf_cache_create(name, b, a);\
+		if (PTR_ERR(__sc) != -EINVAL) {				\
+			pr_info("    # line %d: got %ld\n", __LINE__,	\
+				PTR_ERR(__sc));				\
+			if (!IS_ERR(__sc))				\
+				sheaf_cache_destroy(__sc);		\
+			ret = -EINVAL;					\
+		}							\
+	} while (0)
+
+	REJECT(NULL, base, NULL);
+	REJECT("", base, NULL);
+	REJECT("a_name_that_is_longer_than_31_chars", base, NULL);
+	REJECT("a/b", base, NULL);
+	REJECT("nobase", NULL, NULL);
+	args.sheaf_capacity = SHEAF_CACHE_MAX_CAPACITY + 1;
+	REJECT("cap", base, &args);
+	args.sheaf_capacity = 0;
+	args.max_full_sheaves = SHEAF_CACHE_MAX_BARN + 1;
+	REJECT("full", base, &args);
+	args.max_full_sheaves = 0;
+	args.max_empty_sheaves = SHEAF_CACHE_MAX_BARN + 1;
+	REJECT("empty", base, &args);
+	args.max_empty_sheaves = 0;
+	args.base_flags = 0x100;
+	REJECT("flags", base, &args);
+#undef REJECT
+
+	kmem_cache_destroy(base);
+	return ret;
+}
+
+static int test_create_rejects_duplicates(void)
+{
+	struct kmem_cache *a, *b;
+	struct sheaf_cache *sc, *dup;
+	int ret = -EINVAL;
+
+	a = st_base("sc_st_dup_a", OBJ_SIZE, 0, NULL);
+	b = st_base("sc_st_dup_b", OBJ_SIZE, 0, NULL);
+	if (!a || !b)
+		goto out;
+	sc = sheaf_cache_create("dup", a, NULL);
+	if (IS_ERR(sc))
+		goto out;
+	dup = sheaf_cache_create("dup2", a, NULL);
+	if (PTR_ERR(dup) != -EEXIST)
+		goto destroy;
+	dup = sheaf_cache_create("dup", b, NULL);
+	if (PTR_ERR(dup) != -EEXIST)
+		goto destroy;
+	sheaf_cache_destroy(sc);
+	/* Both the name and the base are free again. */
+	sc = sheaf_cache_create("dup", a, NULL);
+	if (IS_ERR(sc))
+		goto out;
+	ret = 0;
+destroy:
+	if (!IS_ERR_OR_NULL(dup))
+		sheaf_cache_destroy(dup);
+	sheaf_cache_destroy(sc);
+out:
+	kmem_cache_destroy(a);
+	kmem_cache_destroy(b);
+	return ret;
+}
+
+static int test_default_capacity(void)
+{
+	static const unsigned int sizes[] = { 64, 256, 1024, PAGE_SIZE };
+	static const unsigned int caps[] = { 60, 26, 12, 4 };
+	struct sheaf_cache_args args = { .sheaf_capacity = 7 };
+	unsigned int i;
+	struct fx fx;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		ret = fx_init_base(&fx, NULL, sizes[i], NULL, 0, NULL);
+		if (ret)
+			return ret;
+		ret = sheaf_cache_capacity(fx.sc) == caps[i] ? 0 : -EINVAL;
+		fx_fini(&fx);
+		EXPECT(!ret);
+	}
+	ret = fx_init_base(&fx, NULL, OBJ_SIZE, &args, 0, NULL);
+	if (ret)
+		return ret;
+	ret = sheaf_cache_capacity(fx.sc) == 7 ? 0 : -EINVAL;
+	fx_fini(&fx);
+	return ret;
+}
+
+/* ===== The alloc path, branch by branch =============================== */
+
+/* Empty main, no spare, empty barn: a new sheaf is filled from the base. */
+static int case_alloc_refill(struct fx *fx)
+{
+	u64 sheaves = sheaf_cache_stat(fx->sc, SC_SHEAF_ALLOC);
+	void *obj = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+
+	EXPECT(obj);
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 1);
+	EXPECT_STAT(fx, SC_ALLOC_SLOW, 0);
+	EXPECT_STAT(fx, SC_BARN_GET_FAIL, 1);
+	EXPECT_STAT(fx, SC_REFILL, CAP);
+	EXPECT_STAT(fx, SC_SHEAF_ALLOC, sheaves + 1);
+	EXPECT(fx_main(fx) == CAP - 1);
+	/* The empty main went to the barn. */
+	EXPECT(fx_barn(fx)->nr_empty == 1);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == CAP - 1);
+	sheaf_cache_free(fx->sc, obj);
+	return 0;
+}
+
+/* Objects come from main, LIFO, without touching anything else. */
+static int case_alloc_fast(struct fx *fx)
+{
+	void *a, *b;
+
+	fx_free_new(fx, 2);
+	a = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	sheaf_cache_free(fx->sc, a);
+	b = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	EXPECT(a == b);
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 2);
+	EXPECT_STAT(fx, SC_FREE_FAST, 3);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	EXPECT_STAT(fx, SC_BARN_GET_FAIL, 0);
+	EXPECT(fx_main(fx) == 1);
+	sheaf_cache_free(fx->sc, b);
+	return 0;
+}
+
+/* Empty main, spare with objects: they swap. */
+static int case_alloc_swap(struct fx *fx)
+{
+	void *objs[2];
+
+	fx_free_new(fx, CAP + 1);	/* main full -> spare; main 1 */
+	EXPECT(fx_main(fx) == 1 && fx_spare(fx) == CAP);
+	objs[0] = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	objs[1] = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	EXPECT(objs[0] && objs[1]);
+	EXPECT_STAT(fx, SC_SWAP, 1);
+	EXPECT(fx_main(fx) == CAP - 1 && fx_spare(fx) == 0);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	sheaf_cache_free(fx->sc, objs[0]);
+	sheaf_cache_free(fx->sc, objs[1]);
+	return 0;
+}
+
+/* Empty main and spare, a full sheaf in the barn: exchanged. */
+static int case_alloc_barn_get(struct fx *fx)
+{
+	struct sc_barn *barn = fx_barn(fx);
+	void *objs[2 * CAP + 1];
+	unsigned int i;
+
+	/* main full, spare full, then main goes to the barn: main 1 */
+	fx_free_new(fx, 2 * CAP + 1);
+	EXPECT(barn->nr_full == 1 && fx_main(fx) == 1 && fx_spare(fx) == CAP);
+	EXPECT_STAT(fx, SC_BARN_PUT, 1);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		objs[i] = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	EXPECT_STAT(fx, SC_SWAP, 1);
+	EXPECT_STAT(fx, SC_BARN_GET, 1);
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 2 * CAP + 1);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	EXPECT(barn->nr_full == 0 && fx_main(fx) == 0);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		sheaf_cache_free(fx->sc, objs[i]);
+	return 0;
+}
+
+/* Nothing cached and IRQs off: no batch from the base, one object. */
+static int case_alloc_irqs_off(struct fx *fx)
+{
+	unsigned long flags;
+	void *obj;
+
+	local_irq_save(flags);
+	obj = sheaf_cache_alloc(fx->sc, GFP_ATOMIC);
+	local_irq_restore(flags);
+	EXPECT(obj);
+	EXPECT_STAT(fx, SC_ALLOC_SLOW, 1);
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 0);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == 0);
+	sheaf_cache_free(fx->sc, obj);
+	return 0;
+}
+
+/* A call that finds the section busy takes the base path. */
+static int case_reentrant(struct fx *fx)
+{
+	struct sc_cpu *pcp;
+	void *obj;
+
+	fx_free_new(fx, 1);
+	/* What an interrupt inside the section would see. */
+	preempt_disable();
+	pcp = fx_cpu(fx);
+	pcp->busy = true;
+	obj = sheaf_cache_alloc(fx->sc, GFP_ATOMIC);
+	sheaf_cache_free(fx->sc, obj);
+	pcp->busy = false;
+	preempt_enable();
+	EXPECT(obj);
+	EXPECT_STAT(fx, SC_REENTRANT, 2);
+	EXPECT_STAT(fx, SC_ALLOC_SLOW, 1);
+	EXPECT_STAT(fx, SC_FREE_SLOW, 1);
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 0);
+	EXPECT(fx_main(fx) == 1);
+	return 0;
+}
+
+/* ===== The free path, branch by branch ================================ */
+
+/* Full main, no spare: main becomes the spare, an empty one main. */
+static int case_free_spare_slot(struct fx *fx)
+{
+	fx_free_new(fx, CAP + 1);
+	EXPECT_STAT(fx, SC_FREE_FAST, CAP + 1);
+	EXPECT(fx_main(fx) == 1 && fx_spare(fx) == CAP);
+	EXPECT_STAT(fx, SC_SWAP, 0);
+	EXPECT_STAT(fx, SC_BARN_PUT, 0);
+	return 0;
+}
+
+/* Full main, spare with room: they swap. */
+static int case_free_swap(struct fx *fx)
+{
+	void *a, *b;
+
+	fx_free_new(fx, CAP + 1);	/* main 1, spare CAP */
+	a = sheaf_cache_alloc(fx->sc, GFP_KERNEL);	/* main 0 */
+	fx_free_new(fx, CAP);		/* main CAP */
+	/* spare is full too: the next free goes to the barn */
+	sheaf_cache_free(fx->sc, a);
+	EXPECT_STAT(fx, SC_BARN_PUT, 1);
+	EXPECT_STAT(fx, SC_SWAP, 0);
+	EXPECT(fx_main(fx) == 1);
+	a = sheaf_cache_alloc(fx->sc, GFP_KERNEL);	/* main 0 */
+	b = sheaf_cache_alloc(fx->sc, GFP_KERNEL);	/* swap: main CAP-1 */
+	EXPECT_STAT(fx, SC_SWAP, 1);
+	EXPECT(fx_spare(fx) == 0);
+	fx_free_new(fx, 1);				/* main CAP */
+	sheaf_cache_free(fx->sc, b);			/* spare has room: swap */
+	EXPECT_STAT(fx, SC_SWAP, 2);
+	EXPECT(fx_main(fx) == 1 && fx_spare(fx) == CAP);
+	sheaf_cache_free(fx->sc, a);
+	return 0;
+}
+
+/* Full main and spare, the barn at its limit: main is flushed. */
+static int case_free_flush(struct fx *fx)
+{
+	fx_free_new(fx, 3 * CAP);	/* spare CAP, barn 1 full, main CAP */
+	EXPECT(fx_barn(fx)->nr_full == 1 && fx_main(fx) == CAP);
+	EXPECT_STAT(fx, SC_FLUSH, 0);
+	fx_free_new(fx, 1);
+	EXPECT_STAT(fx, SC_BARN_PUT_FAIL, 1);
+	EXPECT_STAT(fx, SC_FLUSH, CAP);
+	EXPECT(fx_main(fx) == 1 && fx_spare(fx) == CAP);
+	EXPECT_STAT(fx, SC_FREE_FAST, 3 * CAP + 1);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == 2 * CAP + 1);
+	return 0;
+}
+
+/* The same with IRQs off: no batch, the object goes to the base. */
+static int case_free_irqs_off(struct fx *fx)
+{
+	unsigned long flags;
+	void *obj;
+
+	fx_free_new(fx, 3 * CAP);
+	obj = kmem_cache_alloc(fx->base, GFP_KERNEL);
+	local_irq_save(flags);
+	sheaf_cache_free(fx->sc, obj);
+	local_irq_restore(flags);
+	EXPECT_STAT(fx, SC_FREE_SLOW, 1);
+	EXPECT_STAT(fx, SC_FLUSH, 0);
+	EXPECT(fx_main(fx) == CAP);
+	return 0;
+}
+
+/* ===== Zeroing ======================================================== */
+
+static bool all_bytes(const void *p, u8 c, size_t n)
+{
+	const u8 *b = p;
+
+	while (n--)
+		if (*b++ != c)
+			return false;
+	return true;
+}
+
+static int test_zeroing(void)
+{
+	struct fx fx;
+	u8 *obj, *again;
+	int ret;
+
+	ret = fx_init(&fx, 0, 0);
+	if (ret)
+		return ret;
+	obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	memset(obj, 0xaa, OBJ_SIZE);
+	sheaf_cache_free(fx.sc, obj);
+	again = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	ret = -EINVAL;
+	/* init_on_alloc (Debian's default) zeroes every object */
+	if (again == obj &&
+	    (!want_init_on_alloc(0) || all_bytes(again, 0, OBJ_SIZE))) {
+		memset(again, 0xaa, OBJ_SIZE);
+		sheaf_cache_free(fx.sc, again);
+		again = sheaf_cache_alloc(fx.sc, GFP_KERNEL | __GFP_ZERO);
+		if (again == obj && all_bytes(again, 0, OBJ_SIZE))
+			ret = 0;
+	}
+	sheaf_cache_free(fx.sc, again);
+	fx_fini(&fx);
+	return ret;
+}
+
+/* A constructed object is never zeroed: that would undo the ctor. */
+static int test_ctor_not_zeroed(void)
+{
+	struct sheaf_cache_args args = { .base_flags = SHEAF_CACHE_BASE_CTOR };
+	struct fx fx;
+	u8 *obj, *again;
+	int ret;
+
+	ret = fx_init_base(&fx, NULL, OBJ_SIZE, &args, 0, st_ctor);
+	if (ret)
+		return ret;
+	obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	ret = obj && all_bytes(obj, 0x5a, OBJ_SIZE) ? 0 : -EINVAL;
+	sheaf_cache_free(fx.sc, obj);
+	again = sheaf_cache_alloc(fx.sc, GFP_KERNEL | __GFP_ZERO);
+	if (again != obj || !all_bytes(again, 0x5a, OBJ_SIZE))
+		ret = -EINVAL;
+	sheaf_cache_free(fx.sc, again);
+	fx_fini(&fx);
+	return ret;
+}
+
+/* Type-stable objects: RCU readers may look, so only __GFP_ZERO zeroes. */
+static int test_typesafe_rcu_zeroing(void)
+{
+	struct sheaf_cache_args args = {
+		.base_flags = SHEAF_CACHE_BASE_TYPESAFE_RCU,
+	};
+	struct fx fx;
+	u8 *obj, *again;
+	int ret;
+
+	ret = fx_init_base(&fx, NULL, OBJ_SIZE, &args, SLAB_TYPESAFE_BY_RCU,
+			   NULL);
+	if (ret)
+		return ret;
+	ret = -EINVAL;
+	obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	memset(obj, 0x77, OBJ_SIZE);
+	sheaf_cache_free(fx.sc, obj);
+	/* Still type-stable while cached, whatever init_on_free says. */
+	if (!all_bytes(obj, 0x77, OBJ_SIZE))
+		goto out;
+	again = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	if (again != obj || !all_bytes(again, 0x77, OBJ_SIZE)) {
+		sheaf_cache_free(fx.sc, again);
+		goto out;
+	}
+	sheaf_cache_free(fx.sc, again);
+	again = sheaf_cache_alloc(fx.sc, GFP_KERNEL | __GFP_ZERO);
+	if (again == obj && all_bytes(again, 0, OBJ_SIZE))
+		ret = 0;
+	sheaf_cache_free(fx.sc, again);
+out:
+	fx_fini(&fx);
+	return ret;
+}
+
+/* ===== Prefilled sheaves ============================================== */
+
+/*
+ * Prefill @size, then in a section that can neither sleep nor fail take
+ * every object the sheaf holds (at least @size), and then get NULL.
+ */
+static int prefill_and_take(struct fx *fx, unsigned int size)
+{
+	static DEFINE_SPINLOCK(lock);
+	unsigned int held, taken = 0, i;
+	unsigned long flags;
+	struct sheaf *sheaf;
+	bool extra = false;
+	void **objs;
+	int ret = 0;
+
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, size);
+	EXPECT(sheaf);
+	held = sheaf_cache_sheaf_size(sheaf);
+	objs = kcalloc(held, sizeof(*objs), GFP_KERNEL);
+	if (!objs || held < size) {
+		sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+		kfree(objs);
+		EXPECT(held >= size);
+		return -ENOMEM;
+	}
+
+	spin_lock_irqsave(&lock, flags);
+	while (taken < held) {
+		objs[taken] = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf);
+		if (!objs[taken])
+			break;
+		taken++;
+	}
+	extra = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf) ||
+		sheaf_cache_alloc_from_sheaf(fx->sc, __GFP_ZERO, sheaf);
+	spin_unlock_irqrestore(&lock, flags);
+
+	if (taken != held || extra || sheaf_cache_sheaf_size(sheaf)) {
+		pr_info("    # size %u: held %u, took %u%s\n", size, held,
+			taken, extra ? ", then more" : "");
+		ret = -EINVAL;
+	}
+	/* All distinct: no object handed out twice. */
+	for (i = 1; i < taken && !ret; i++)
+		if (objs[i] == objs[i - 1])
+			ret = -EINVAL;
+	for (i = 0; i < taken; i++)
+		sheaf_cache_free(fx->sc, objs[i]);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	kfree(objs);
+	return ret;
+}
+
+static int case_prefill_1(struct fx *fx)
+{
+	return prefill_and_take(fx, 1);
+}
+
+static int case_prefill_cap_minus_1(struct fx *fx)
+{
+	return prefill_and_take(fx, CAP - 1);
+}
+
+static int case_prefill_cap(struct fx *fx)
+{
+	int ret = prefill_and_take(fx, CAP);
+
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 0);
+	return ret;
+}
+
+static int case_prefill_cap_plus_1(struct fx *fx)
+{
+	int ret = prefill_and_take(fx, CAP + 1);
+
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
+	/* An oversize sheaf is flushed and freed on return. */
+	EXPECT_STAT(fx, SC_FLUSH, 0);
+	EXPECT_STAT(fx, SC_SHEAF_FREE, 1);
+	return ret;
+}
+
+static int case_prefill_4cap(struct fx *fx)
+{
+	int ret = prefill_and_take(fx, 4 * CAP);
+
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
+	return ret;
+}
+
+static int case_prefill_bad_input(struct fx *fx)
+{
+	struct sheaf *sheaf;
+
+	EXPECT(!sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 0));
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, NULL);
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 1);
+	EXPECT(sheaf);
+	while (sheaf_cache_sheaf_size(sheaf))
+		sheaf_cache_free(fx->sc,
+				 sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf));
+	EXPECT(!sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf));
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	return 0;
+}
+
+/* The spare is the first choice for a prefill. */
+static int case_prefill_fast(struct fx *fx)
+{
+	struct sheaf *sheaf;
+
+	fx_free_new(fx, CAP + 1);	/* spare CAP */
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
+	EXPECT(sheaf && sheaf_cache_sheaf_size(sheaf) == CAP);
+	EXPECT_STAT(fx, SC_PREFILL_FAST, 1);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	EXPECT(fx_spare(fx) == -1);
+	/* No spare now: the sheaf takes its place again. */
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	EXPECT_STAT(fx, SC_RETURN_FAST, 1);
+	EXPECT(fx_spare(fx) == CAP);
+	return 0;
+}
+
+/* No spare: the barn's full sheaf is taken. */
+static int case_prefill_barn(struct fx *fx)
+{
+	struct sheaf *sheaf;
+	void *obj;
+
+	fx_free_new(fx, 2 * CAP + 1);	/* spare CAP, barn 1 full, main 1 */
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
+	EXPECT(sheaf);
+	EXPECT_STAT(fx, SC_PREFILL_FAST, 1);
+	obj = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
+	EXPECT(obj);
+	EXPECT_STAT(fx, SC_PREFILL_SLOW, 1);
+	EXPECT_STAT(fx, SC_BARN_GET, 1);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	EXPECT(fx_barn(fx)->nr_full == 0);
+	/* One becomes the spare, the other goes back to the barn. */
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, obj);
+	EXPECT_STAT(fx, SC_RETURN_FAST, 1);
+	EXPECT_STAT(fx, SC_RETURN_SLOW, 1);
+	EXPECT_STAT(fx, SC_BARN_PUT, 2);
+	EXPECT(fx_barn(fx)->nr_full == 1);
+	return 0;
+}
+
+/* Empty barn, no spare: a new sheaf is filled. */
+static int case_prefill_new(struct fx *fx)
+{
+	struct sheaf *sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 2);
+
+	EXPECT(sheaf);
+	EXPECT_STAT(fx, SC_PREFILL_SLOW, 1);
+	EXPECT_STAT(fx, SC_BARN_GET_FAIL, 1);
+	EXPECT_STAT(fx, SC_REFILL, CAP);
+	EXPECT(sheaf_cache_sheaf_size(sheaf) == CAP);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	return 0;
+}
+
+static int case_refill(struct fx *fx)
+{
+	struct sheaf *sheaf, *old;
+	void *a, *b;
+
+	EXPECT(sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, NULL, 1) == -EINVAL);
+	sheaf = NULL;
+	EXPECT(sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, 1) ==
+	       -EINVAL);
+
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 2);
+	EXPECT(sheaf);
+	a = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf);
+	b = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf);
+	old = sheaf;
+	/* Already holds enough: nothing changes. */
+	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, CAP - 2));
+	EXPECT(sheaf == old && sheaf_cache_sheaf_size(sheaf) == CAP - 2);
+	/* Within capacity: filled in place. */
+	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, CAP));
+	EXPECT(sheaf == old && sheaf_cache_sheaf_size(sheaf) == CAP);
+	/* Beyond it: replaced by an oversize sheaf, the old one returned. */
+	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, 4 * CAP));
+	EXPECT(sheaf != old && sheaf_cache_sheaf_size(sheaf) >= 4 * CAP);
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
+	EXPECT_STAT(fx, SC_RETURN_FAST, 1);
+	/* An oversize one grows by replacement too. */
+	old = sheaf;
+	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, 5 * CAP));
+	EXPECT(sheaf != old && sheaf_cache_sheaf_size(sheaf) >= 5 * CAP);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	sheaf_cache_free(fx->sc, a);
+	sheaf_cache_free(fx->sc, b);
+	return 0;
+}
+
+/* Spare taken, barn at its limit: the returned sheaf is flushed and freed. */
+static int case_return_flush(struct fx *fx)
+{
+	struct sheaf *s1, *s2;
+	u64 freed;
+
+	s1 = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 1);
+	fx_free_new(fx, 3 * CAP);	/* spare CAP, barn 1 full (limit) */
+	s2 = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 1);	/* spare */
+	EXPECT(s1 && s2 && fx_barn(fx)->nr_full == 1);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, s2);	/* spare */
+	freed = sheaf_cache_stat(fx->sc, SC_SHEAF_FREE);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, s1);
+	EXPECT_STAT(fx, SC_RETURN_SLOW, 1);
+	EXPECT_STAT(fx, SC_SHEAF_FREE, freed + 1);
+	EXPECT_STAT(fx, SC_FLUSH, CAP);
+	EXPECT(fx_barn(fx)->nr_full == 1);
+	return 0;
+}
+
+/* ===== Statistics, shrinking, destruction ============================= */
+
+/* A known sequence; every counter must come out exactly. */
+static int case_stats_exact(struct fx *fx)
+{
+	void *objs[3 * CAP];
+	unsigned int i, round;
+
+	for (round = 0; round < 100; round++) {
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			objs[i] = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			sheaf_cache_free(fx->sc, objs[i]);
+	}
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 100 * 3 * CAP);
+	EXPECT_STAT(fx, SC_FREE_FAST, 100 * 3 * CAP);
+	EXPECT_STAT(fx, SC_ALLOC_SLOW, 0);
+	EXPECT_STAT(fx, SC_FREE_SLOW, 0);
+	/* Only the first round reaches the base: after it, all is cached. */
+	EXPECT_STAT(fx, SC_REFILL, 3 * CAP);
+	EXPECT_STAT(fx, SC_BARN_GET_FAIL, 3);
+	EXPECT_STAT(fx, SC_FLUSH, 0);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == 3 * CAP);
+	return 0;
+}
+
+static int case_shrink(struct fx *fx)
+{
+	void *obj;
+
+	fx_free_new(fx, 3 * CAP);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == 3 * CAP);
+	EXPECT(sheaf_cache_shrink(fx->sc) == 3 * CAP);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == 0);
+	EXPECT_STAT(fx, SC_SHRINK, 3 * CAP);
+	EXPECT_STAT(fx, SC_FLUSH, 3 * CAP);
+	/* Still works. */
+	obj = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	EXPECT(obj);
+	sheaf_cache_free(fx->sc, obj);
+	return 0;
+}
+
+/*
+ * After destroy the base holds exactly what the caller kept, counted by
+ * SLUB itself.
+ */
+static int test_destroy_returns_everything(void)
+{
+	struct sheaf *sheaf;
+	void *kept[5], *tmp[200];
+	struct fx fx;
+	long before, after;
+	unsigned int i;
+	int ret;
+
+	ret = fx_init_base(&fx, "sc_st_acct_destroy", OBJ_SIZE, NULL, 0, NULL);
+	if (ret)
+		return ret;
+	before = slab_objects("sc_st_acct_destroy");
+	for (i = 0; i < ARRAY_SIZE(tmp); i++)
+		tmp[i] = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(kept); i++)
+		kept[i] = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(tmp); i++)
+		sheaf_cache_free(fx.sc, tmp[i]);
+	sheaf = sheaf_cache_prefill_sheaf(fx.sc, GFP_KERNEL, 100);
+	sheaf_cache_return_sheaf(fx.sc, GFP_KERNEL, sheaf);
+	sheaf = sheaf_cache_prefill_sheaf(fx.sc, GFP_KERNEL, 10);
+	sheaf_cache_return_sheaf(fx.sc, GFP_KERNEL, sheaf);
+
+	sheaf_cache_destroy(fx.sc);
+	after = slab_objects("sc_st_acct_destroy");
+	for (i = 0; i < ARRAY_SIZE(kept); i++)
+		kmem_cache_free(fx.base, kept[i]);
+	kmem_cache_destroy(fx.base);
+
+	if (before < 0 || after < 0) {
+		pr_info("    # no exact slab count: boot with slub_debug=FZP,sc_st_acct*\n");
+		return 1;	/* skip */
+	}
+	if (after - before != ARRAY_SIZE(kept)) {
+		pr_info("    # base holds %ld objects, caller kept %zu\n",
+			after - before, ARRAY_SIZE(kept));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ===== CPU hotplug ==================================================== */
+
+struct on_cpu {
+	struct fx *fx;
+	struct completion done;
+};
+
+static int free_on_cpu_fn(void *arg)
+{
+	struct on_cpu *oc = arg;
+
+	fx_free_new(oc->fx, 3 * CAP);
+	complete(&oc->done);
+	return 0;
+}
+
+/* A CPU that goes offline gives its sheaves back. */
+static int test_cpu_dead_flushes(void)
+{
+	unsigned int cpu = cpumask_last(cpu_online_mask);
+	struct on_cpu oc;
+	struct task_struct *t;
+	unsigned long cached;
+	struct fx fx;
+	int ret;
+
+	if (num_online_cpus() < 2 || !cpu)
+		return 1;	/* skip */
+	ret = fx_init(&fx, 0, 0);
+	if (ret)
+		return ret;
+	oc.fx = &fx;
+	init_completion(&oc.done);
+	t = kthread_create(free_on_cpu_fn, &oc, "sc_st_cpu%u", cpu);
+	if (IS_ERR(t)) {
+		fx_fini(&fx);
+		return PTR_ERR(t);
+	}
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	wait_for_completion(&oc.done);
+
+	cached = sheaf_cache_cached_objects(fx.sc);
+	ret = remove_cpu(cpu);
+	if (ret) {
+		pr_info("    # cpu%u cannot go offline (%d)\n", cpu, ret);
+		fx_fini(&fx);
+		return 1;	/* skip */
+	}
+	ret = 0;
+	if (sheaf_cache_stat(fx.sc, SC_CPU_DEAD) != 1 ||
+	    per_cpu_ptr(fx.sc->cpu, cpu)->main->size ||
+	    per_cpu_ptr(fx.sc->cpu, cpu)->spare ||
+	    sheaf_cache_cached_objects(fx.sc) != cached - 2 * CAP) {
+		pr_info("    # cached %lu -> %lu\n", cached,
+			sheaf_cache_cached_objects(fx.sc));
+		ret = -EINVAL;
+	}
+	if (add_cpu(cpu))
+		ret = -EIO;
+	fx_fini(&fx);
+	return ret;
+}
+
+/* ===== Concurrent stress ============================================== */
+
+/*
+ * Every CPU allocates, frees, prefills and hands objects to its
+ * neighbour. Each object carries its owner's tag while held; a tag found
+ * changed means one object was handed to two owners.
+ */
+#define STRESS_HELD	128
+
+struct tag {
+	u32 owner;
+	u32 seq;
+	u64 check;
+};
+
+struct stress_ring {
+	spinlock_t lock;
+	unsigned int n;
+	void *objs[STRESS_HELD];
+};
+
+struct stress_thread {
+	struct fx *fx;
+	struct stress_ring *rings;
+	unsigned int id, nr;
+	struct rnd_state rnd;
+	void *held[STRESS_HELD];
+	unsigned int nheld;
+	u32 seq;
+	unsigned long ops, errors;
+	struct completion done;
+};
+
+static void tag_set(struct stress_thread *t, void *obj)
+{
+	struct tag *tag = obj;
+
+	tag->owner = t->id;
+	tag->seq = ++t->seq;
+	tag->check = (u64)(unsigned long)obj ^ ((u64)t->id << 32 | tag->seq);
+}
+
+static bool tag_ok(void *obj, u32 owner)
+{
+	struct tag *tag = obj;
+
+	return tag->owner == owner &&
+	       tag->check == ((u64)(unsigned long)obj ^
+			      ((u64)owner << 32 | tag->seq));
+}
+
+static void stress_hold(struct stress_thread *t, void *obj)
+{
+	if (!obj)
+		return;
+	tag_set(t, obj);
+	if (t->nheld < STRESS_HELD)
+		t->held[t->nheld++] = obj;
+	else
+		sheaf_cache_free(t->fx->sc, obj);
+}
+
+static void *stress_take(struct stress_thread *t)
+{
+	unsigned int i = prandom_u32_state(&t->rnd) % t->nheld;
+	void *obj = t->held[i];
+
+	t->held[i] = t->held[--t->nheld];
+	if (!tag_ok(obj, t->id))
+		t->errors++;
+	return obj;
+}
+
+static void stress_pass(struct stress_thread *t)
+{
+	struct stress_ring *ring = &t->rings[(t->id + 1) % t->nr];
+	void *obj = stress_take(t);
+
+	spin_lock(&ring->lock);
+	if (ring->n < STRESS_HELD) {
+		ring->objs[ring->n++] = obj;
+		obj = NULL;
+	}
+	spin_unlock(&ring->lock);
+	if (obj)
+		sheaf_cache_free(t->fx->sc, obj);
+}
+
+static void stress_receive(struct stress_thread *t)
+{
+	struct stress_ring *ring = &t->rings[t->id];
+	u32 sender = (t->id + t->nr - 1) % t->nr;
+	void *objs[STRESS_HELD];
+	unsigned int i, n;
+
+	spin_lock(&ring->lock);
+	n = ring->n;
+	memcpy(objs, ring->objs, n * sizeof(*objs));
+	ring->n = 0;
+	spin_unlock(&ring->lock);
+	for (i = 0; i < n; i++) {
+		if (!tag_ok(objs[i], sender))
+			t->errors++;
+		/* Cross-CPU free half the time, keep the rest. */
+		if (i & 1)
+			sheaf_cache_free(t->fx->sc, objs[i]);
+		else
+			stress_hold(t, objs[i]);
+	}
+}
+
+static void stress_prefill(struct stress_thread *t)
+{
+	unsigned int n = 1 + prandom_u32_state(&t->rnd) % (3 * CAP);
+	unsigned long flags;
+	struct sheaf *sheaf;
+	unsigned int i;
+
+	sheaf = sheaf_cache_prefill_sheaf(t->fx->sc, GFP_KERNEL, n);
+	if (!sheaf) {
+		t->errors++;
+		return;
+	}
+	local_irq_save(flags);
+	for (i = 0; i < n; i++) {
+		void *obj = sheaf_cache_alloc_from_sheaf(t->fx->sc, 0, sheaf);
+
+		if (!obj) {
+			t->errors++;
+			break;
+		}
+		tag_set(t, obj);
+		if (t->nheld < STRESS_HELD)
+			t->held[t->nheld++] = obj;
+		else
+			sheaf_cache_free(t->fx->sc, obj);
+	}
+	local_irq_restore(flags);
+	sheaf_cache_return_sheaf(t->fx->sc, GFP_KERNEL, sheaf);
+}
+
+static int stress_fn(void *arg)
+{
+	struct stress_thread *t = arg;
+	unsigned long end = jiffies + msecs_to_jiffies(stress_ms);
+
+	while (time_before(jiffies, end)) {
+		unsigned int op = prandom_u32_state(&t->rnd) % 100;
+
+		if (op < 45)
+			stress_hold(t, sheaf_cache_alloc(t->fx->sc, GFP_KERNEL));
+		else if (op < 80 && t->nheld)
+			sheaf_cache_free(t->fx->sc, stress_take(t));
+		else if (op < 88 && t->nheld)
+			stress_pass(t);
+		else if (op < 95)
+			stress_receive(t);
+		else
+			stress_prefill(t);
+		t->ops++;
+		if (!(t->ops & 255))
+			cond_resched();
+	}
+	while (t->nheld)
+		sheaf_cache_free(t->fx->sc, stress_take(t));
+	complete(&t->done);
+	return 0;
+}
+
+static int test_concurrent_stress(void)
+{
+	struct stress_thread *threads;
+	struct stress_ring *rings;
+	unsigned long ops = 0, errors = 0;
+	unsigned int nr = num_online_cpus(), i = 0;
+	long before, after;
+	struct fx fx;
+	int cpu, ret;
+
+	ret = fx_init_base(&fx, "sc_st_acct_stress", OBJ_SIZE,
+			   &(struct sheaf_cache_args){ .sheaf_capacity = CAP,
+						       .max_full_sheaves = 2,
+						       .max_empty_sheaves = 2 },
+			   0, NULL);
+	if (ret)
+		return ret;
+	threads = kcalloc(nr, sizeof(*threads), GFP_KERNEL);
+	rings = kcalloc(nr, sizeof(*rings), GFP_KERNEL);
+	if (!threads || !rings) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (!seed)
+		seed = get_random_u32();
+	pr_info("    # stress: %u threads, %u ms, seed %llu\n", nr, stress_ms,
+		seed);
+	before = slab_objects("sc_st_acct_stress");
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct stress_thread *t = &threads[i];
+		struct task_struct *task;
+
+		spin_lock_init(&rings[i].lock);
+		t->fx = &fx;
+		t->rings = rings;
+		t->id = i;
+		t->nr = nr;
+		prandom_seed_state(&t->rnd, seed + i);
+		init_completion(&t->done);
+		task = kthread_create(stress_fn, t, "sc_stress/%d", cpu);
+		if (IS_ERR(task))
+			break;
+		kthread_bind(task, cpu);
+		wake_up_process(task);
+		i++;
+	}
+	cpus_read_unlock();
+	nr = i;
+	for (i = 0; i < nr; i++) {
+		wait_for_completion(&threads[i].done);
+		ops += threads[i].ops;
+		errors += threads[i].errors;
+	}
+	/* Objects left in the rings were passed but never received. */
+	for (i = 0; i < nr; i++)
+		while (rings[i].n)
+			sheaf_cache_free(fx.sc, rings[i].objs[--rings[i].n]);
+
+	pr_info("    # stress: %lu ops, %lu owner errors, %llu reentrant\n",
+		ops, errors, sheaf_cache_stat(fx.sc, SC_REENTRANT));
+	ret = errors ? -EINVAL : 0;
+	sheaf_cache_destroy(fx.sc);
+	fx.sc = NULL;
+	after = slab_objects("sc_st_acct_stress");
+	if (before >= 0 && after >= 0 && after != before) {
+		pr_info("    # %ld objects unaccounted for\n", after - before);
+		ret = -EINVAL;
+	}
+out:
+	kfree(threads);
+	kfree(rings);
+	fx_fini(&fx);
+	return ret;
+}
+
+/* ===== Runner ========================================================= */
+
+struct st_case {
+	const char *name;
+	/* A fresh fixture, pinned to one CPU. */
+	int (*fx_fn)(struct fx *fx);
+	/* Or a case that sets itself up. */
+	int (*fn)(void);
+	unsigned int max_full, max_empty;
+};
+
+#define FX_CASE(n, full, empty)	{ #n, case_##n, NULL, full, empty }
+#define CASE(n)			{ #n, NULL, test_##n }
+
+static const struct st_case st_cases[] = {
+	CASE(create_rejects_bad_args),
+	CASE(create_rejects_duplicates),
+	CASE(default_capacity),
+	FX_CASE(alloc_refill, 1, 1),
+	FX_CASE(alloc_fast, 1, 1),
+	FX_CASE(alloc_swap, 1, 1),
+	FX_CASE(alloc_barn_get, 1, 1),
+	FX_CASE(alloc_irqs_off, 1, 1),
+	FX_CASE(reentrant, 1, 1),
+	FX_CASE(free_spare_slot, 1, 1),
+	FX_CASE(free_swap, 1, 1),
+	FX_CASE(free_flush, 1, 1),
+	FX_CASE(free_irqs_off, 1, 1),
+	CASE(zeroing),
+	CASE(ctor_not_zeroed),
+	CASE(typesafe_rcu_zeroing),
+	FX_CASE(prefill_1, 1, 1),
+	FX_CASE(prefill_cap_minus_1, 1, 1),
+	FX_CASE(prefill_cap, 1, 1),
+	FX_CASE(prefill_cap_plus_1, 1, 1),
+	FX_CASE(prefill_4cap, 1, 1),
+	FX_CASE(prefill_bad_input, 1, 1),
+	FX_CASE(prefill_fast, 1, 1),
+	FX_CASE(prefill_barn, 2, 1),
+	FX_CASE(prefill_new, 1, 1),
+	FX_CASE(refill, 1, 1),
+	FX_CASE(return_flush, 1, 1),
+	FX_CASE(stats_exact, 1, 1),
+	FX_CASE(shrink, 2, 2),
+	CASE(destroy_returns_everything),
+	CASE(cpu_dead_flushes),
+	CASE(concurrent_stress),
+};
+
+static int run_case(const struct st_case *c)
+{
+	struct fx fx;
+	int ret;
+
+	if (c->fn)
+		return c->fn();
+	ret = fx_init(&fx, c->max_full, c->max_empty);
+	if (ret)
+		return ret;
+	migrate_disable();
+	ret = c->fx_fn(&fx);
+	migrate_enable();
+	fx_fini(&fx);
+	return ret;
+}
+
+static int __init selftest_init(void)
+{
+	unsigned int i, failed = 0;
+
+	pr_info("KTAP version 1\n");
+	pr_info("1..%zu\n", ARRAY_SIZE(st_cases));
+	for (i = 0; i < ARRAY_SIZE(st_cases); i++) {
+		int ret = run_case(&st_cases[i]);
+
+		if (ret > 0) {
+			pr_info("ok %u %s # SKIP\n", i + 1, st_cases[i].name);
+		} else if (ret) {
+			pr_info("not ok %u %s\n", i + 1, st_cases[i].name);
+			failed++;
+		} else {
+			pr_info("ok %u %s\n", i + 1, st_cases[i].name);
+		}
+	}
+	pr_info("# %u of %zu cases failed\n", failed, ARRAY_SIZE(st_cases));
+	return failed ? -EINVAL : 0;
+}
+
+static void __exit selftest_exit(void)
+{
+}
+
+module_init(selftest_init);
+module_exit(selftest_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("sheafcache selftest");
