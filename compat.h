@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The few kernel interfaces that differ between the kernels sheafcache
- * supports (6.1 and 6.12), each behind one small helper.
+ * supports (6.1 and 6.12), each behind one small helper. Kbuild detects
+ * them in the target kernel's headers (SHEAFCACHE_HAVE_*) rather than
+ * comparing version numbers, which distributions' backports make unreliable.
  */
 #ifndef _SHEAFCACHE_COMPAT_H
 #define _SHEAFCACHE_COMPAT_H
 
 #include <linux/shrinker.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#ifdef SHEAFCACHE_HAVE_SHRINKER_ALLOC
 
 static inline struct shrinker *
 sc_shrinker_create(const char *name, void *priv,

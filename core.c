@@ -21,7 +21,9 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/err.h>
+#include <linux/fault-inject.h>
 #include <linux/irqflags.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -47,6 +49,28 @@ static DEFINE_MUTEX(sc_caches_lock);
 static LIST_HEAD(sc_zombies);
 /* Dynamic hotplug state whose teardown flushes a dead CPU's sheaves. */
 static int sc_cpuhp_state;
+
+#ifdef CONFIG_FAULT_INJECTION
+/* Fails our own sheaf allocations: debugfs sheafcache/fail_sheaf_alloc. */
+DECLARE_FAULT_ATTR(sc_fail_sheaf_alloc);
+
+static bool sc_fail_sheaf(size_t size)
+{
+	return should_fail(&sc_fail_sheaf_alloc, size);
+}
+#else
+static bool sc_fail_sheaf(size_t size)
+{
+	return false;
+}
+#endif
+
+static bool debug_objects;
+module_param(debug_objects, bool, 0444);
+MODULE_PARM_DESC(debug_objects,
+		 "check that freed objects are slab objects (slower)");
+/* debug_objects, as a static key: free when off. */
+static DEFINE_STATIC_KEY_FALSE(sc_debug_objects);
 
 /* ===== Statistics ===================================================== */
 
@@ -127,9 +151,11 @@ static struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
 				    unsigned int capacity)
 {
 	struct sheaf *sheaf;
+	size_t size = struct_size(sheaf, objects, capacity);
 
-	sheaf = kvmalloc(struct_size(sheaf, objects, capacity),
-			 sc_aux_gfp(gfp));
+	if (sc_fail_sheaf(size))
+		return NULL;
+	sheaf = kvmalloc(size, sc_aux_gfp(gfp));
 	if (!sheaf)
 		return NULL;
 	sheaf->cache = NULL;
@@ -223,7 +249,7 @@ static struct sheaf *barn_get_empty(struct sc_barn *barn)
 	struct sheaf *sheaf;
 	unsigned long flags;
 
-	if (!data_race(barn->nr_empty))
+	if (!READ_ONCE(barn->nr_empty))
 		return NULL;
 	spin_lock_irqsave(&barn->lock, flags);
 	sheaf = list_first_entry_or_null(&barn->empty, struct sheaf, barn_list);
@@ -277,7 +303,7 @@ static struct sheaf *barn_replace_empty(struct sheaf_cache *sc,
 	struct sheaf *full;
 	unsigned long flags;
 
-	if (!data_race(barn->nr_full))
+	if (!READ_ONCE(barn->nr_full))
 		return NULL;
 	spin_lock_irqsave(&barn->lock, flags);
 	full = list_first_entry_or_null(&barn->full, struct sheaf, barn_list);
@@ -443,6 +469,8 @@ void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp)
 	struct sheaf *main;
 	void *obj;
 
+	if (WARN_ON_ONCE(!sc))
+		return NULL;
 	pcp = sc_enter(sc);
 	if (unlikely(!pcp))
 		return sc_alloc_base(sc, gfp);
@@ -464,6 +492,26 @@ void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp)
 EXPORT_SYMBOL_GPL(sheaf_cache_alloc);
 
 /* ===== Freeing ======================================================== */
+
+/*
+ * Whether @obj can be a slab object at all. Which cache it belongs to is
+ * private to mm/; SLUB's own hardened checks catch that when it flushes.
+ */
+static noinline bool sc_bad_object(struct sheaf_cache *sc, const void *obj)
+{
+	if (virt_addr_valid(obj) && folio_test_slab(virt_to_folio(obj)))
+		return false;
+	WARN_ONCE(1, "%s: freeing %p, which is not a slab object\n",
+		  sc->name, obj);
+	return true;
+}
+
+/* sheaf_cache_free() with no cache: SLUB's kfree() finds the object's. */
+static noinline void sc_free_nocache(void *obj)
+{
+	WARN_ON_ONCE(1);
+	kfree(obj);
+}
 
 static noinline void sc_free_base(struct sheaf_cache *sc, void *obj)
 {
@@ -488,7 +536,7 @@ sc_replace_full_main(struct sheaf_cache *sc, struct sc_cpu *pcp)
 	}
 
 	barn = sc_barn(sc);
-	if (!pcp->spare || data_race(barn->nr_full) < sc->max_full) {
+	if (!pcp->spare || READ_ONCE(barn->nr_full) < sc->max_full) {
 		empty = barn_get_empty(barn);
 		if (!empty)
 			empty = sc_sheaf_alloc(sc, GFP_NOWAIT, sc->capacity);
@@ -523,6 +571,12 @@ void sheaf_cache_free(struct sheaf_cache *sc, void *obj)
 	struct sheaf *main;
 
 	if (unlikely(!obj))
+		return;
+	if (unlikely(!sc)) {
+		sc_free_nocache(obj);
+		return;
+	}
+	if (static_branch_unlikely(&sc_debug_objects) && sc_bad_object(sc, obj))
 		return;
 	if (sc->init_on_free)
 		memset(obj, 0, sc->object_size);
@@ -624,7 +678,7 @@ void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 {
 	void *obj;
 
-	if (unlikely(!sheaf->size))
+	if (WARN_ON_ONCE(!sheaf) || unlikely(!sheaf->size))
 		return NULL;
 	obj = sheaf->objects[--sheaf->size];
 	sc_init_alloc(sc, obj, gfp);
@@ -639,7 +693,7 @@ static noinline void sc_return_slow(struct sheaf_cache *sc, gfp_t gfp,
 	struct sc_barn *barn = sc_barn(sc);
 
 	sc_stat(sc, SC_RETURN_SLOW);
-	if (data_race(barn->nr_full) < sc->max_full &&
+	if (READ_ONCE(barn->nr_full) < sc->max_full &&
 	    !sc_refill(sc, sheaf, gfp) &&
 	    barn_put_full(sc, barn, sheaf, false)) {
 		sc_stat(sc, SC_BARN_PUT);
@@ -656,7 +710,7 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 
 	if (!sheaf)
 		return;
-	if (WARN_ON_ONCE(sheaf->cache != sc)) {
+	if (WARN_ON_ONCE(!sc || sheaf->cache != sc)) {
 		/* Not out with a caller: returned twice, or not ours. */
 		if (!sheaf->cache)
 			return;
@@ -694,7 +748,7 @@ int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	if (!sheafp || !*sheafp)
 		return -EINVAL;
 	sheaf = *sheafp;
-	if (WARN_ON_ONCE(sheaf->cache != sc))
+	if (WARN_ON_ONCE(!sc || sheaf->cache != sc))
 		return -EINVAL;
 	if (sheaf->size >= size)
 		return 0;
@@ -718,7 +772,7 @@ EXPORT_SYMBOL_GPL(sheaf_cache_refill_sheaf);
 
 unsigned int sheaf_cache_sheaf_size(const struct sheaf *sheaf)
 {
-	return sheaf->size;
+	return sheaf ? sheaf->size : 0;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_sheaf_size);
 
@@ -785,6 +839,8 @@ unsigned long sheaf_cache_shrink(struct sheaf_cache *sc)
 	int cpu;
 
 	might_sleep();
+	if (WARN_ON_ONCE(!sc))
+		return 0;
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
 		n += work_on_cpu(cpu, sc_shrink_this_cpu, sc);
@@ -804,8 +860,8 @@ static unsigned long sc_shrinker_count(struct shrinker *s,
 	int nid;
 
 	for_each_node(nid)
-		n += data_race(sc->barns[nid]->nr_full) * sc->capacity +
-		     data_race(sc->barns[nid]->nr_empty);
+		n += READ_ONCE(sc->barns[nid]->nr_full) * sc->capacity +
+		     READ_ONCE(sc->barns[nid]->nr_empty);
 	return n ?: SHRINK_EMPTY;
 }
 
@@ -1035,10 +1091,10 @@ u64 sheaf_cache_stat(struct sheaf_cache *sc, enum sheaf_cache_stat_item item)
 	u64 n = 0;
 	int cpu;
 
-	if (WARN_ON_ONCE((unsigned int)item >= SC_NR_STATS))
+	if (WARN_ON_ONCE(!sc || (unsigned int)item >= SC_NR_STATS))
 		return 0;
 	for_each_possible_cpu(cpu)
-		n += data_race(per_cpu_ptr(sc->cpu, cpu)->stat[item]);
+		n += READ_ONCE(per_cpu_ptr(sc->cpu, cpu)->stat[item]);
 	return n;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_stat);
@@ -1046,9 +1102,9 @@ EXPORT_SYMBOL_GPL(sheaf_cache_stat);
 /* Objects in a sheaf another CPU may be swapping; RCU keeps it around. */
 static unsigned int sc_peek(struct sheaf **slot)
 {
-	struct sheaf *sheaf = data_race(READ_ONCE(*slot));
+	struct sheaf *sheaf = READ_ONCE(*slot);
 
-	return sheaf ? data_race(READ_ONCE(sheaf->size)) : 0;
+	return sheaf ? READ_ONCE(sheaf->size) : 0;
 }
 
 unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc)
@@ -1056,6 +1112,8 @@ unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc)
 	unsigned long n = 0;
 	int cpu, nid;
 
+	if (WARN_ON_ONCE(!sc))
+		return 0;
 	rcu_read_lock();
 	for_each_possible_cpu(cpu) {
 		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
@@ -1065,7 +1123,7 @@ unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc)
 	rcu_read_unlock();
 	/* Sheaves in a barn's full list are full. */
 	for_each_node(nid)
-		n += (unsigned long)data_race(sc->barns[nid]->nr_full) *
+		n += (unsigned long)READ_ONCE(sc->barns[nid]->nr_full) *
 		     sc->capacity;
 	return n;
 }
@@ -1073,7 +1131,7 @@ EXPORT_SYMBOL_GPL(sheaf_cache_cached_objects);
 
 unsigned int sheaf_cache_capacity(const struct sheaf_cache *sc)
 {
-	return sc->capacity;
+	return sc ? sc->capacity : 0;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_capacity);
 
@@ -1088,6 +1146,8 @@ static int __init sheafcache_init(void)
 	if (ret < 0)
 		return ret;
 	sc_cpuhp_state = ret;
+	if (debug_objects)
+		static_branch_enable(&sc_debug_objects);
 	sc_debugfs_init();
 	return 0;
 }

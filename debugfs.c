@@ -7,6 +7,9 @@
  *   sheaves  each CPU's main and spare fill, each node's barn
  *   cached   objects and bytes held for reuse, and the sheaves holding them
  *   shrink   write 1 to give every cached object back to the base
+ *
+ * and, on kernels with CONFIG_FAULT_INJECTION_DEBUG_FS, the usual fault
+ * attributes in /sys/kernel/debug/sheafcache/fail_sheaf_alloc/.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,6 +49,7 @@ static const char * const sc_stat_names[] = {
 	[SC_CPU_DEAD]		= "cpu_dead",
 	[SC_SHRINK]		= "shrink",
 };
+
 static_assert(ARRAY_SIZE(sc_stat_names) == SC_NR_STATS);
 
 /* The top directory, /sys/kernel/debug/sheafcache. */
@@ -62,7 +66,7 @@ static int stats_show(struct seq_file *m, void *v)
 		for_each_possible_cpu(cpu) {
 			unsigned long n;
 
-			n = data_race(per_cpu_ptr(sc->cpu, cpu)->stat[item]);
+			n = READ_ONCE(per_cpu_ptr(sc->cpu, cpu)->stat[item]);
 			if (n)
 				seq_printf(m, " C%d=%lu", cpu, n);
 		}
@@ -108,7 +112,7 @@ static void sheaf_show(struct seq_file *m, const char *what,
 		       struct sheaf *sheaf)
 {
 	if (sheaf)
-		seq_printf(m, " %s=%u/%u", what, data_race(READ_ONCE(sheaf->size)),
+		seq_printf(m, " %s=%u/%u", what, READ_ONCE(sheaf->size),
 			   sheaf->capacity);
 	else
 		seq_printf(m, " %s=-", what);
@@ -127,15 +131,15 @@ static int sheaves_show(struct seq_file *m, void *v)
 		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
 
 		seq_printf(m, "C%d%s", cpu, cpu_online(cpu) ? "" : " (offline)");
-		sheaf_show(m, "main", data_race(READ_ONCE(pcp->main)));
-		sheaf_show(m, "spare", data_race(READ_ONCE(pcp->spare)));
+		sheaf_show(m, "main", READ_ONCE(pcp->main));
+		sheaf_show(m, "spare", READ_ONCE(pcp->spare));
 		seq_putc(m, '\n');
 	}
 	rcu_read_unlock();
 	for_each_node(nid)
 		seq_printf(m, "N%d full=%u empty=%u\n", nid,
-			   data_race(sc->barns[nid]->nr_full),
-			   data_race(sc->barns[nid]->nr_empty));
+			   READ_ONCE(sc->barns[nid]->nr_full),
+			   READ_ONCE(sc->barns[nid]->nr_empty));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(sheaves);
@@ -148,10 +152,10 @@ static int cached_show(struct seq_file *m, void *v)
 	int cpu, nid;
 
 	for_each_possible_cpu(cpu)
-		sheaves += 1 + !!data_race(per_cpu_ptr(sc->cpu, cpu)->spare);
+		sheaves += 1 + !!READ_ONCE(per_cpu_ptr(sc->cpu, cpu)->spare);
 	for_each_node(nid)
-		sheaves += data_race(sc->barns[nid]->nr_full) +
-			   data_race(sc->barns[nid]->nr_empty);
+		sheaves += READ_ONCE(sc->barns[nid]->nr_full) +
+			   READ_ONCE(sc->barns[nid]->nr_empty);
 
 	seq_printf(m, "objects %lu\n", objects);
 	seq_printf(m, "bytes %lu\n", objects * sc->object_size);
@@ -208,6 +212,11 @@ void sc_debugfs_remove(struct sheaf_cache *sc)
 int sc_debugfs_init(void)
 {
 	sc_debugfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	/* Kernels with fault injection: fail our own sheaf allocations. */
+	fault_create_debugfs_attr("fail_sheaf_alloc", sc_debugfs_root,
+				  &sc_fail_sheaf_alloc);
+#endif
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #define _SHEAFCACHE_INTERNAL_H
 
 #include <linux/cpuhotplug.h>
+#include <linux/fault-inject.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -47,7 +48,7 @@ struct sheaf {
  * @nr_empty: length of @empty
  */
 struct sc_barn {
-	spinlock_t lock;
+	spinlock_t lock;	/* see above */
 	struct list_head full;
 	struct list_head empty;
 	unsigned int nr_full;
@@ -111,6 +112,11 @@ struct sheaf_cache {
 	struct dentry *debugfs;
 	char name[SHEAF_CACHE_NAME_MAX + 1];
 };
+
+#ifdef CONFIG_FAULT_INJECTION
+/* core.c */
+extern struct fault_attr sc_fail_sheaf_alloc;
+#endif
 
 /* debugfs.c */
 #ifdef CONFIG_DEBUG_FS

@@ -44,25 +44,30 @@ MODULE_PARM_DESC(seed, "random seed for the stress (0: random)");
 
 /* ===== Harness ======================================================== */
 
-#define EXPECT(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			pr_info("    # %s:%d: expected %s\n", __func__,	\
-				__LINE__, #cond);			\
-			return -EINVAL;					\
-		}							\
-	} while (0)
+/*
+ * A failed expectation is logged and marks the case failed; the case goes
+ * on unless it checks the result (where going on would crash).
+ */
+static bool st_failed;
 
-#define EXPECT_STAT(fx, item, want)					\
-	do {								\
-		u64 __got = sheaf_cache_stat((fx)->sc, item);		\
-		if (__got != (u64)(want)) {				\
-			pr_info("    # %s:%d: %s is %llu, expected %llu\n",\
-				__func__, __LINE__, #item, __got,	\
-				(u64)(want));				\
-			return -EINVAL;					\
-		}							\
-	} while (0)
+static bool st_check(bool ok, const char *func, int line, const char *what)
+{
+	if (!ok) {
+		pr_info("    # %s:%d: expected %s\n", func, line, what);
+		st_failed = true;
+	}
+	return ok;
+}
+
+#define EXPECT(cond)	st_check(!!(cond), __func__, __LINE__, #cond)
+
+struct fx;
+static bool st_check_stat(struct fx *fx, enum sheaf_cache_stat_item item,
+			  u64 want, const char *func, int line,
+			  const char *name);
+
+#define EXPECT_STAT(fx, item, want) \
+	st_check_stat(fx, item, want, __func__, __LINE__, #item)
 
 /* A base cache and a sheaf_cache over it. */
 struct fx {
@@ -122,6 +127,20 @@ static void fx_fini(struct fx *fx)
 	kmem_cache_destroy(fx->base);
 }
 
+static bool st_check_stat(struct fx *fx, enum sheaf_cache_stat_item item,
+			  u64 want, const char *func, int line,
+			  const char *name)
+{
+	u64 got = sheaf_cache_stat(fx->sc, item);
+
+	if (got != want) {
+		pr_info("    # %s:%d: %s is %llu, expected %llu\n", func, line,
+			name, got, want);
+		st_failed = true;
+	}
+	return got == want;
+}
+
 static struct sc_cpu *fx_cpu(struct fx *fx)
 {
 	return this_cpu_ptr(fx->sc->cpu);
@@ -177,11 +196,13 @@ static long slab_objects(const char *cache)
 	pos = 0;
 	len = kernel_read(f, buf, sizeof(buf) - 1, &pos);
 	filp_close(f, NULL);
-	if (len > 0) {
-		buf[len] = '\0';
-		if (sscanf(buf, "%ld", &n) != 1)
-			n = -EINVAL;
-	}
+	if (len <= 0)
+		return -EIO;
+	/* "<total> N0=<n> ...": the total is the first word */
+	buf[len] = '\0';
+	buf[strcspn(buf, " ")] = '\0';
+	if (kstrtol(buf, 10, &n))
+		return -EINVAL;
 	return n;
 }
 
@@ -591,6 +612,7 @@ out:
  */
 static int prefill_and_take(struct fx *fx, unsigned int size)
 {
+	/* stands for the caller's lock: a section that cannot sleep */
 	static DEFINE_SPINLOCK(lock);
 	unsigned int held, taken = 0, i;
 	unsigned long flags;
@@ -600,7 +622,8 @@ static int prefill_and_take(struct fx *fx, unsigned int size)
 	int ret = 0;
 
 	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, size);
-	EXPECT(sheaf);
+	if (!EXPECT(sheaf))
+		return -ENOMEM;
 	held = sheaf_cache_sheaf_size(sheaf);
 	objs = kcalloc(held, sizeof(*objs), GFP_KERNEL);
 	if (!objs || held < size) {
@@ -681,7 +704,8 @@ static int case_prefill_bad_input(struct fx *fx)
 	EXPECT(!sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 0));
 	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, NULL);
 	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 1);
-	EXPECT(sheaf);
+	if (!EXPECT(sheaf))
+		return -ENOMEM;
 	while (sheaf_cache_sheaf_size(sheaf))
 		sheaf_cache_free(fx->sc,
 				 sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf));
@@ -759,7 +783,8 @@ static int case_refill(struct fx *fx)
 	       -EINVAL);
 
 	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 2);
-	EXPECT(sheaf);
+	if (!EXPECT(sheaf))
+		return -ENOMEM;
 	a = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf);
 	b = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf);
 	old = sheaf;
@@ -973,7 +998,7 @@ struct tag {
 };
 
 struct stress_ring {
-	spinlock_t lock;
+	spinlock_t lock;	/* protects n and objs */
 	unsigned int n;
 	void *objs[STRESS_HELD];
 };
@@ -1257,16 +1282,19 @@ static int run_case(const struct st_case *c)
 	struct fx fx;
 	int ret;
 
-	if (c->fn)
-		return c->fn();
-	ret = fx_init(&fx, c->max_full, c->max_empty);
-	if (ret)
-		return ret;
-	migrate_disable();
-	ret = c->fx_fn(&fx);
-	migrate_enable();
-	fx_fini(&fx);
-	return ret;
+	st_failed = false;
+	if (c->fn) {
+		ret = c->fn();
+	} else {
+		ret = fx_init(&fx, c->max_full, c->max_empty);
+		if (ret)
+			return ret;
+		migrate_disable();
+		ret = c->fx_fn(&fx);
+		migrate_enable();
+		fx_fini(&fx);
+	}
+	return st_failed ? -EINVAL : ret;
 }
 
 static int __init selftest_init(void)
