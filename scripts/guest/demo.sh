@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs in the guest (busybox sh) for make run: load the core and the
+# example, whose init runs the demo, then show what they logged and the
+# statistics in debugfs. The console is quiet, so the kernel log is shown
+# once, by dmesg, between the SHEAFCACHE_DEMO markers.
+
+dmesg -c > /dev/null
+echo SHEAFCACHE_DEMO_BEGIN
+for mod in sheafcache sheafcache_example; do
+	insmod /modules/$mod.ko || echo "SHEAFCACHE_INSMOD_FAIL $mod"
+done
+echo "--- kernel log"
+dmesg -c
+for f in $(find /sys/kernel/debug/sheafcache -type f -perm -0400 2>/dev/null); do
+	echo "--- $f"
+	cat "$f"
+done
+echo SHEAFCACHE_DEMO_END
+rmmod sheafcache_example sheafcache
+dmesg -c

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Judge guest console logs written by scripts/vm-boot.sh.
+#
+# usage: ktap.sh [--expect-warn REGEX]... [--min-docs N] [--name NAME] LOG...
+#
+# Counts the KTAP results in each log, with or without a printk timestamp
+# or a module's "name: " prefix: every "ok"/"not ok" leaf result (a
+# result that closes nested subtests only counts if it failed on its own),
+# and every result a document's plan promised but never printed counts as
+# failed. Skipped results count as neither. On top of that the log fails,
+# one failure each, for:
+#   - a kernel splat (BUG, WARNING, Oops, lockdep, KASAN, UBSAN, kmemleak,
+#     sleeping in atomic, lockups, panics);
+#   - a taint bit other than O (4096) and E (8192);
+#   - a "SHEAFCACHE_INSMOD_FAIL <module>" line (or any other
+#     SHEAFCACHE_<STEP>_FAIL) from the guest script;
+#   - no SHEAFCACHE_DONE line, or fewer than --min-docs KTAP documents.
+# Each --expect-warn REGEX says exactly one WARNING block (from "WARNING:"
+# to "---[ end trace") matching REGEX is expected: that block is not a
+# failure, its absence is, and the W taint (512) is then allowed.
+#
+# Prints the offending lines and then "<name>: N passed, N failed" per log
+# (NAME defaults to the log's file name without .log). Exits non-zero when
+# anything failed.
+set -euo pipefail
+
+expect='' min_docs=0 name=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--expect-warn) expect+="$2"$'\n'; shift 2 ;;
+	--min-docs)    min_docs=$2; shift 2 ;;
+	--name)        name=$2; shift 2 ;;
+	-*) sed -n '6p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || { sed -n '6p' "$0" | sed 's/^# //' >&2; exit 2; }
+
+# Kernel messages that mean the run is broken, whatever the tests said.
+splat='BUG:|WARNING:|Oops|Call Trace|kernel BUG|general protection fault'
+splat+='|KASAN|possible circular locking|possible recursive locking'
+splat+='|inconsistent lock state|lockdep is turned off|UBSAN|unreferenced object'
+splat+='|suspected memory leak|sleeping function called from invalid context'
+splat+='|scheduling while atomic|soft lockup|hard LOCKUP|detected stall'
+splat+='|turning off the locking correctness validator'
+splat+='|blocked for more than|Kernel panic'
+
+# The awk part reads one log and prints offending lines, then a last line
+# "@@ passed failed skipped documents".
+parse() {
+	KTAP_SPLAT=$splat KTAP_EXPECT=$expect awk '
+	function fail(n, msg) { failed += n; print "  " msg }
+	# Close the document open at indent d: results missing from its plan
+	# are failures.
+	function close_doc(d) {
+		if (plan[d] < 0)
+			fail(1, "KTAP document at line " start[d] " has no plan")
+		else if (nres[d] < plan[d])
+			fail(plan[d] - nres[d], "KTAP document at line " start[d] \
+			     ": plan 1.." plan[d] " but only " nres[d] " results")
+		else if (nres[d] > plan[d])
+			fail(1, "KTAP document at line " start[d] ": plan 1.." \
+			     plan[d] " but " nres[d] " results")
+		open[d] = 0
+	}
+	# Close every document nested deeper than indent d.
+	function close_deeper(d,	e, any) {
+		any = 0
+		for (e = maxd; e > d; e--)
+			if (open[e]) { close_doc(e); any = 1 }
+		return any
+	}
+	function end_warn(	i, hit) {
+		inwarn = 0
+		for (i = 1; i <= nexp; i++)
+			if (wbuf ~ want[i]) { seen[i]++; hit = 1 }
+		if (!hit && wbad != "") { splats++; printf "%s", wbad }
+	}
+	BEGIN {
+		bad = ENVIRON["KTAP_SPLAT"]
+		ktap = "^ *(K?TAP version [0-9]|1\\.\\.[0-9]|(not )?ok [0-9]|#)"
+		nexp = split(ENVIRON["KTAP_EXPECT"], want, "\n") - 1
+		maxd = 0
+	}
+	{
+		raw = $0
+		line = $0
+		sub(/^\[ *[0-9]+\.[0-9]+\] /, "", line)	# printk time
+		sub(/^\[ *[CT][0-9]+\] /, "", line)		# printk caller
+		# The pr_fmt prefix of a module ("mod: "), on KTAP lines only.
+		if (match(line, /^[A-Za-z0-9_.-]+: /) &&
+		    substr(line, RLENGTH + 1) ~ ktap)
+			line = substr(line, RLENGTH + 1)
+		match(line, /^ */)
+		d = RLENGTH
+		body = substr(line, d + 1)
+		if (d > maxd)
+			maxd = d
+	}
+	/SHEAFCACHE_[A-Z]+_FAIL/ { fail(1, "guest step failed: " line) }
+	/SHEAFCACHE_DONE/ { done = 1 }
+
+	# Splats: a WARNING block is kept until its end so that an expected
+	# one can be let through whole.
+	inwarn { wbuf = wbuf raw "\n" }
+	!inwarn && /WARNING:/ { inwarn = 1; wbuf = raw "\n"; wbad = "" }
+	inwarn && $0 ~ bad { wbad = wbad "  " raw "\n" }
+	!inwarn && $0 ~ bad { splats++; print "  " raw }
+	inwarn && /---\[ end trace/ { end_warn() }
+
+	body ~ /^K?TAP version [0-9]+/ {
+		close_deeper(d - 1)
+		open[d] = 1; plan[d] = -1; nres[d] = 0; start[d] = NR; docs++
+		next
+	}
+	body ~ /^1\.\.[0-9]+/ {
+		if (!open[d]) {		# an old-style subtest without a header
+			open[d] = 1; nres[d] = 0; start[d] = NR
+		}
+		plan[d] = substr(body, 4) + 0
+		next
+	}
+	body ~ /^(not )?ok [0-9]+/ {
+		if (!open[d])
+			next		# not part of any KTAP document
+		nres[d]++
+		isfail = body ~ /^not ok/
+		before = failed
+		parent = close_deeper(d)
+		if (body ~ /# *SKIP/)
+			skipped++
+		else if (parent) {
+			# A parent only adds a failure its children did not show.
+			if (isfail && failed == before && !kidfail[d])
+				fail(1, line)
+		} else if (isfail)
+			fail(1, line)
+		else
+			passed++
+		kidfail[d] = 0
+		if (isfail)
+			for (e = 0; e < d; e++)
+				kidfail[e] = 1
+	}
+	END {
+		if (inwarn)
+			end_warn()
+		close_deeper(-1)
+		if (splats)
+			fail(1, "kernel splat in the log (lines above)")
+		for (i = 1; i <= nexp; i++)
+			if (seen[i] != 1)
+				fail(1, "expected exactly one WARNING matching /" \
+				     want[i] "/, saw " seen[i] + 0)
+		if (!done)
+			fail(1, "no SHEAFCACHE_DONE: the guest script did not finish")
+		print "@@", passed + 0, failed + 0, skipped + 0, docs + 0
+	}'
+}
+
+# O and E come from loading out-of-tree unsigned modules; W is allowed
+# only with an expected warning.
+allowed=12288
+[ -z "$expect" ] || allowed=$((allowed | 512))
+
+rc=0
+for log in "$@"; do
+	n=${name:-$(basename "$log" .log)}
+	if [ ! -r "$log" ]; then
+		echo "  cannot read $log"
+		echo "$n: 0 passed, 1 failed"
+		rc=1
+		continue
+	fi
+	out=$(parse < "$log")
+	read -r _ passed failed skipped docs <<< "$(tail -n 1 <<< "$out")"
+	sed '$d' <<< "$out"
+	taint=$(sed -n 's/.*SHEAFCACHE_TAINT=\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+	if [ -n "$taint" ] && ((taint & ~allowed)); then
+		echo "  kernel tainted: $taint (allowed bits: $allowed)"
+		failed=$((failed + 1))
+	fi
+	if [ "$docs" -lt "$min_docs" ]; then
+		echo "  $docs KTAP documents, expected at least $min_docs"
+		failed=$((failed + 1))
+	fi
+	[ "$skipped" = 0 ] || echo "  $skipped skipped"
+	echo "$n: $passed passed, $failed failed"
+	[ "$failed" = 0 ] || rc=1
+done
+exit $rc

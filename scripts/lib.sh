@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers shared by check.sh and run-demo.sh; sourced, not run.
+# shellcheck shell=bash disable=SC2034
+
+# What the QEMU tests need beyond gcc, make and git.
+SHEAFCACHE_PKGS="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64
+	linux-headers-6.12-amd64 linux-source-6.12 qemu-system-x86
+	busybox-static cpio kmod sparse perl xz-utils"
+
+# ensure_packages PKG...: install what is missing, as root; otherwise say
+# exactly what to install and fail.
+ensure_packages() {
+	local p missing=()
+
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing packages; as root run:" >&2
+		echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+		return 1
+	fi
+	echo "installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" > /dev/null
+}
+
+# debian_release SERIES: the newest installed generic Debian kernel of
+# SERIES (6.1, 6.12) that has a build tree, e.g. 6.12.117+deb12-amd64.
+debian_release() {
+	local v rel=''
+
+	for v in /boot/vmlinuz-"$1".*-amd64; do
+		v=${v#/boot/vmlinuz-}
+		case $v in *-cloud-amd64 | *-rt-amd64) continue ;; esac
+		[ -f "/lib/modules/$v/build/Makefile" ] && rel+="$v"$'\n'
+	done
+	rel=$(printf '%s' "$rel" | sort -V | tail -n 1)
+	[ -n "$rel" ] || { echo "no Debian $1 kernel with headers" >&2; return 1; }
+	echo "$rel"
+}
+
+# checkpatch_dir: checkpatch.pl and the data files it reads, extracted once
+# from linux-source-6.12 into build/tools.
+checkpatch_dir() {
+	local dir tarball src
+
+	dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/tools
+	if [ ! -x "$dir/checkpatch.pl" ]; then
+		tarball=$(find /usr/src -maxdepth 1 -name 'linux-source-6.12.tar.*' | head -n 1)
+		src=$(basename "$tarball")
+		src=${src%%.tar.*}/scripts
+		mkdir -p "$dir"
+		tar -xf "$tarball" -C "$dir" --strip-components=2 \
+			"$src/checkpatch.pl" "$src/spelling.txt" \
+			"$src/const_structs.checkpatch"
+	fi
+	echo "$dir"
+}
