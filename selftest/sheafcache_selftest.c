@@ -172,13 +172,16 @@ static void fx_free_new(struct fx *fx, unsigned int n)
  * Objects the base has handed out, from SLUB's own count; exact only with
  * slub debugging on the cache. -ENOENT where it cannot be trusted.
  */
-static long slab_objects(const char *cache)
+static long slab_objects(struct kmem_cache *base, const char *cache)
 {
 	char path[64], buf[32];
 	struct file *f;
 	loff_t pos = 0;
 	long n = -ENOENT;
 	ssize_t len;
+
+	/* Also empties KASAN's quarantine of the cache's freed objects. */
+	kmem_cache_shrink(base);
 
 	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/sanity_checks", cache);
 	f = filp_open(path, O_RDONLY, 0);
@@ -878,30 +881,37 @@ static int case_shrink(struct fx *fx)
  */
 static int test_destroy_returns_everything(void)
 {
+	void *kept[5], **chain = NULL, **obj;
 	struct sheaf *sheaf;
-	void *kept[5], *tmp[200];
-	struct fx fx;
 	long before, after;
 	unsigned int i;
+	struct fx fx;
 	int ret;
 
 	ret = fx_init_base(&fx, "sc_st_acct_destroy", OBJ_SIZE, NULL, 0, NULL);
 	if (ret)
 		return ret;
-	before = slab_objects("sc_st_acct_destroy");
-	for (i = 0; i < ARRAY_SIZE(tmp); i++)
-		tmp[i] = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	before = slab_objects(fx.base, "sc_st_acct_destroy");
+	/* 200 objects, chained through their first word */
+	for (i = 0; i < 200; i++) {
+		obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+		*obj = chain;
+		chain = obj;
+	}
 	for (i = 0; i < ARRAY_SIZE(kept); i++)
 		kept[i] = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
-	for (i = 0; i < ARRAY_SIZE(tmp); i++)
-		sheaf_cache_free(fx.sc, tmp[i]);
+	while (chain) {
+		obj = chain;
+		chain = *obj;
+		sheaf_cache_free(fx.sc, obj);
+	}
 	sheaf = sheaf_cache_prefill_sheaf(fx.sc, GFP_KERNEL, 100);
 	sheaf_cache_return_sheaf(fx.sc, GFP_KERNEL, sheaf);
 	sheaf = sheaf_cache_prefill_sheaf(fx.sc, GFP_KERNEL, 10);
 	sheaf_cache_return_sheaf(fx.sc, GFP_KERNEL, sheaf);
 
 	sheaf_cache_destroy(fx.sc);
-	after = slab_objects("sc_st_acct_destroy");
+	after = slab_objects(fx.base, "sc_st_acct_destroy");
 	for (i = 0; i < ARRAY_SIZE(kept); i++)
 		kmem_cache_free(fx.base, kept[i]);
 	kmem_cache_destroy(fx.base);
@@ -1074,22 +1084,22 @@ static void stress_receive(struct stress_thread *t)
 {
 	struct stress_ring *ring = &t->rings[t->id];
 	u32 sender = (t->id + t->nr - 1) % t->nr;
-	void *objs[STRESS_HELD];
-	unsigned int i, n;
+	unsigned int i;
+	void *obj;
 
-	spin_lock(&ring->lock);
-	n = ring->n;
-	memcpy(objs, ring->objs, n * sizeof(*objs));
-	ring->n = 0;
-	spin_unlock(&ring->lock);
-	for (i = 0; i < n; i++) {
-		if (!tag_ok(objs[i], sender))
+	for (i = 0; ; i++) {
+		spin_lock(&ring->lock);
+		obj = ring->n ? ring->objs[--ring->n] : NULL;
+		spin_unlock(&ring->lock);
+		if (!obj)
+			break;
+		if (!tag_ok(obj, sender))
 			t->errors++;
 		/* Cross-CPU free half the time, keep the rest. */
 		if (i & 1)
-			sheaf_cache_free(t->fx->sc, objs[i]);
+			sheaf_cache_free(t->fx->sc, obj);
 		else
-			stress_hold(t, objs[i]);
+			stress_hold(t, obj);
 	}
 }
 
@@ -1178,7 +1188,7 @@ static int test_concurrent_stress(void)
 		seed = get_random_u32();
 	pr_info("    # stress: %u threads, %u ms, seed %llu\n", nr, stress_ms,
 		seed);
-	before = slab_objects("sc_st_acct_stress");
+	before = slab_objects(fx.base, "sc_st_acct_stress");
 
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
@@ -1216,7 +1226,7 @@ static int test_concurrent_stress(void)
 	ret = errors ? -EINVAL : 0;
 	sheaf_cache_destroy(fx.sc);
 	fx.sc = NULL;
-	after = slab_objects("sc_st_acct_stress");
+	after = slab_objects(fx.base, "sc_st_acct_stress");
 	if (before >= 0 && after >= 0 && after != before) {
 		pr_info("    # %ld objects unaccounted for\n", after - before);
 		ret = -EINVAL;
