@@ -62,8 +62,6 @@ field() {
 }
 
 # style: checkpatch --strict on every C file and header of the project.
-# An out-of-tree module that builds on 6.1 and 6.12 needs version checks,
-# so LINUX_VERSION_CODE is the one type let through.
 style() {
 	local cp
 
@@ -71,7 +69,7 @@ style() {
 	find . \( -path ./build -o -path ./.git \) -prune -o \
 		-type f -name '*.[ch]' ! -name '*.mod.c' -print | sort |
 		xargs -r "$cp/checkpatch.pl" --strict --no-tree --terse \
-			--show-types --quiet --ignore LINUX_VERSION_CODE -f
+			--show-types --quiet -f
 }
 
 # sparse KDIR SRC: sparse over every file; any warning fails.
@@ -82,35 +80,34 @@ sparse_check() {
 	! grep -iE 'warning:|error:' "$log"
 }
 
-# test_kernel LINE: build, sparse and boot one target kernel.
-test_kernel() {
-	local kernel kdir name out boot log ktap p f
+# tag KEY SCRIPT: the value of a "# scenario: KEY=VALUE" line in SCRIPT.
+tag() {
+	sed -n "s/^# scenario: $1=//p" "$2" | head -n 1
+}
 
-	kernel=$(field KERNEL "$1")
-	kdir=$(field KDIR "$1")
-	name=$(field NAME "$1")
-	[ -n "$name" ] || name=$(cat "$kdir/include/config/kernel.release" 2>/dev/null ||
-				 basename "$kdir")
-	out=$top/build/$name
-	log=$out/check.log
-	echo "# $name"
-	run "build $name" scripts/build-modules.sh "$kdir" "$out"
-	if [ ! -f "$out/src/sheafcache.ko" ]; then
-		summary+="$name: not booted, the build failed"$'\n'
-		return
-	fi
-	run "sparse $name" sparse_check "$kdir" "$out/src"
+# boot_and_judge LINE OUT SCRIPT NAME: boot the kernel of LINE with the
+# modules built in OUT, run SCRIPT in the guest and count its results.
+# SCRIPT's "# scenario:" lines may set smp, nodes, mem, timeout, append,
+# expect-warn (a regex: exactly one such WARNING is expected) and
+# min-docs (KTAP documents expected, default 1).
+boot_and_judge() {
+	local kernel=$(field KERNEL "$1") out=$2 script=$3 name=$4
+	local log=$out/$name.log boot ktap p f v opts=()
 
+	v=$(tag expect-warn "$script")
+	[ -z "$v" ] || opts+=(--expect-warn "$v")
 	boot=$(scripts/vm-boot.sh --kernel "$kernel" --modules "$out/src" \
-		--script scripts/guest/check.sh --log "$log" \
-		--smp "$(field SMP "$1")" --nodes "$(field NODES "$1")" \
-		--mem "$(field MEM "$1" | grep . || echo 1024)" \
-		--timeout "$(field TIMEOUT "$1" | grep . || echo 600)" \
-		--append "$append $(sed -n 's/.*APPEND=//p' <<< "$1")" 2>&1) || true
+		--script "$script" --log "$log" \
+		--smp "$(tag smp "$script" | grep . || field SMP "$1")" \
+		--nodes "$(tag nodes "$script" | grep . || field NODES "$1")" \
+		--mem "$(tag mem "$script" | grep . || field MEM "$1" | grep . || echo 1024)" \
+		--timeout "$(tag timeout "$script" | grep . || field TIMEOUT "$1" | grep . || echo 600)" \
+		--append "$append $(tag append "$script") $(sed -n 's/.*APPEND=//p' <<< "$1")" 2>&1) || true
 	# A failed boot shows in the log: ktap.sh then misses SHEAFCACHE_DONE.
 	sed 's/^/# /' <<< "$boot"
 
-	ktap=$(scripts/ktap.sh --min-docs 2 --name "$name" "$log") || true
+	ktap=$(scripts/ktap.sh "${opts[@]}" --min-docs "$(tag min-docs "$script" | grep . || echo 1)" \
+		--name "$name" "$log") || true
 	printf '%s\n' "$ktap" | sed '$d'
 	ktap=$(tail -n 1 <<< "$ktap")
 	read -r p f <<< "$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' <<< "$ktap")"
@@ -119,6 +116,42 @@ test_kernel() {
 	failed=$((failed + f))
 	echo "# $ktap"
 	summary+="$ktap; $(sed -n 's/^vm-boot: [^:]*: //p' <<< "$boot" | head -n 1)"$'\n'
+}
+
+# wanted SCRIPT NAME: whether SCRIPT's "# scenario: kernels=" (all,
+# debian or debug; default all) includes kernel NAME.
+wanted() {
+	case $(tag kernels "$1" | grep . || echo all) in
+	all) true ;;
+	debug) [[ $2 == debug* ]] ;;
+	debian) [[ $2 != debug* ]] ;;
+	*) false ;;
+	esac
+}
+
+# test_kernel LINE: build, sparse and boot one target kernel: the main
+# check, then every scripts/guest/scenario-*.sh in a boot of its own.
+test_kernel() {
+	local kdir name out s
+
+	kdir=$(field KDIR "$1")
+	name=$(field NAME "$1")
+	[ -n "$name" ] || name=$(cat "$kdir/include/config/kernel.release" 2>/dev/null ||
+				 basename "$kdir")
+	out=$top/build/$name
+	echo "# $name"
+	run "build $name" scripts/build-modules.sh "$kdir" "$out"
+	if [ ! -f "$out/src/sheafcache.ko" ]; then
+		summary+="$name: not booted, the build failed"$'\n'
+		return
+	fi
+	run "sparse $name" sparse_check "$kdir" "$out/src"
+
+	boot_and_judge "$1" "$out" scripts/guest/check.sh "$name"
+	for s in scripts/guest/scenario-*.sh; do
+		[ -e "$s" ] && wanted "$s" "$name" || continue
+		boot_and_judge "$1" "$out" "$s" "$name-$(basename "$s" .sh)"
+	done
 }
 
 ensure_packages $SHEAFCACHE_PKGS

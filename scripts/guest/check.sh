@@ -6,6 +6,8 @@
 # SHEAFCACHE_<STEP>_FAIL line, which scripts/ktap.sh counts as a failure.
 # Never dump dmesg here: the kernel log already is on the console, and a
 # second copy would count every KTAP result twice.
+#
+# scenario: min-docs=2
 
 loaded=
 kmemleak=/sys/kernel/debug/kmemleak
