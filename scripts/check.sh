@@ -80,21 +80,26 @@ sparse_check() {
 	! grep -iE 'warning:|error:' "$log"
 }
 
-# tag KEY SCRIPT: the value of a "# scenario: KEY=VALUE" line in SCRIPT.
+# tag KEY SCRIPT [VARIANT]: the value of a "# scenario: KEY=VALUE" line
+# in SCRIPT; "KEY[VARIANT]=VALUE" takes precedence for that variant.
 tag() {
-	sed -n "s/^# scenario: $1=//p" "$2" | head -n 1
+	{
+		[ -z "${3:-}" ] || sed -n "s/^# scenario: $1\[$3\]=//p" "$2"
+		sed -n "s/^# scenario: $1=//p" "$2"
+	} | head -n 1
 }
 
-# boot_and_judge LINE OUT SCRIPT NAME: boot the kernel of LINE with the
-# modules built in OUT, run SCRIPT in the guest and count its results.
-# SCRIPT's "# scenario:" lines may set smp, nodes, mem, timeout, append,
-# expect-warn (a regex: exactly one such WARNING is expected) and
-# min-docs (KTAP documents expected, default 1).
+# boot_and_judge LINE OUT SCRIPT NAME [VARIANT]: boot the kernel of LINE
+# with the modules built in OUT, run SCRIPT in the guest and count its
+# results. SCRIPT's "# scenario:" lines may set smp, nodes, mem, timeout,
+# append, expect-warn (a regex: exactly one such WARNING is expected) and
+# min-docs (KTAP documents expected, default 1). A VARIANT is passed on
+# the kernel command line as sheafcache_variant=VARIANT.
 boot_and_judge() {
-	local kernel=$(field KERNEL "$1") out=$2 script=$3 name=$4
+	local kernel=$(field KERNEL "$1") out=$2 script=$3 name=$4 var=${5:-}
 	local log=$out/$name.log boot ktap p f v opts=()
 
-	v=$(tag expect-warn "$script")
+	v=$(tag expect-warn "$script" "$var")
 	[ -z "$v" ] || opts+=(--expect-warn "$v")
 	boot=$(scripts/vm-boot.sh --kernel "$kernel" --modules "$out/src" \
 		--script "$script" --log "$log" \
@@ -102,7 +107,7 @@ boot_and_judge() {
 		--nodes "$(tag nodes "$script" | grep . || field NODES "$1")" \
 		--mem "$(tag mem "$script" | grep . || field MEM "$1" | grep . || echo 1024)" \
 		--timeout "$(tag timeout "$script" | grep . || field TIMEOUT "$1" | grep . || echo 600)" \
-		--append "$append $(tag append "$script") $(sed -n 's/.*APPEND=//p' <<< "$1")" 2>&1) || true
+		--append "$append ${var:+sheafcache_variant=$var} $(tag append "$script" "$var") $(sed -n 's/.*APPEND=//p' <<< "$1")" 2>&1) || true
 	# A failed boot shows in the log: ktap.sh then misses SHEAFCACHE_DONE.
 	sed 's/^/# /' <<< "$boot"
 
@@ -130,9 +135,10 @@ wanted() {
 }
 
 # test_kernel LINE: build, sparse and boot one target kernel: the main
-# check, then every scripts/guest/scenario-*.sh in a boot of its own.
+# check, then every scripts/guest/scenario-*.sh in a boot of its own, or
+# one boot per variant where it lists "# scenario: variants=A B ...".
 test_kernel() {
-	local kdir name out s
+	local kdir name out s v vars
 
 	kdir=$(field KDIR "$1")
 	name=$(field NAME "$1")
@@ -150,7 +156,12 @@ test_kernel() {
 	boot_and_judge "$1" "$out" scripts/guest/check.sh "$name"
 	for s in scripts/guest/scenario-*.sh; do
 		[ -e "$s" ] && wanted "$s" "$name" || continue
-		boot_and_judge "$1" "$out" "$s" "$name-$(basename "$s" .sh)"
+		vars=$(tag variants "$s")
+		for v in ${vars:--}; do
+			[ "$v" != - ] || v=
+			boot_and_judge "$1" "$out" "$s" \
+				"$name-$(basename "$s" .sh)${v:+-$v}" "$v"
+		done
 	done
 }
 

@@ -19,7 +19,6 @@
 #include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/delay.h>
-#include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -30,10 +29,15 @@
 #include <linux/spinlock.h>
 
 #include "internal.h"
+#include "st_util.h"
 
 static unsigned int stress_ms = 2000;
 module_param(stress_ms, uint, 0444);
 MODULE_PARM_DESC(stress_ms, "duration of the concurrent stress, in ms");
+
+static bool quick;
+module_param(quick, bool, 0444);
+MODULE_PARM_DESC(quick, "run only a few cases, one per export (lifecycle)");
 
 static u64 seed;
 module_param(seed, ullong, 0444);
@@ -81,16 +85,6 @@ static unsigned int fx_seq;
 static void st_ctor(void *obj)
 {
 	memset(obj, 0x5a, OBJ_SIZE);
-}
-
-/*
- * A usercopy region makes the base unmergeable on every kernel, so each
- * fixture has a base of its own (SLAB_NO_MERGE exists only from 6.5).
- */
-static struct kmem_cache *st_base(const char *name, unsigned int size,
-				  slab_flags_t flags, void (*ctor)(void *))
-{
-	return kmem_cache_create_usercopy(name, size, 0, flags, 0, size, ctor);
 }
 
 static int fx_init_base(struct fx *fx, const char *base_name,
@@ -166,47 +160,6 @@ static void fx_free_new(struct fx *fx, unsigned int n)
 {
 	while (n--)
 		sheaf_cache_free(fx->sc, kmem_cache_alloc(fx->base, GFP_KERNEL));
-}
-
-/*
- * Objects the base has handed out, from SLUB's own count; exact only with
- * slub debugging on the cache. -ENOENT where it cannot be trusted.
- */
-static long slab_objects(struct kmem_cache *base, const char *cache)
-{
-	char path[64], buf[32];
-	struct file *f;
-	loff_t pos = 0;
-	long n = -ENOENT;
-	ssize_t len;
-
-	/* Also empties KASAN's quarantine of the cache's freed objects. */
-	kmem_cache_shrink(base);
-
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/sanity_checks", cache);
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return -ENOENT;
-	len = kernel_read(f, buf, sizeof(buf) - 1, &pos);
-	filp_close(f, NULL);
-	if (len <= 0 || buf[0] != '1')
-		return -ENOENT;
-
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/objects", cache);
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return -ENOENT;
-	pos = 0;
-	len = kernel_read(f, buf, sizeof(buf) - 1, &pos);
-	filp_close(f, NULL);
-	if (len <= 0)
-		return -EIO;
-	/* "<total> N0=<n> ...": the total is the first word */
-	buf[len] = '\0';
-	buf[strcspn(buf, " ")] = '\0';
-	if (kstrtol(buf, 10, &n))
-		return -EINVAL;
-	return n;
 }
 
 /* ===== Creation ======================================================= */
@@ -891,7 +844,7 @@ static int test_destroy_returns_everything(void)
 	ret = fx_init_base(&fx, "sc_st_acct_destroy", OBJ_SIZE, NULL, 0, NULL);
 	if (ret)
 		return ret;
-	before = slab_objects(fx.base, "sc_st_acct_destroy");
+	before = st_slab_objects(fx.base, "sc_st_acct_destroy");
 	/* 200 objects, chained through their first word */
 	for (i = 0; i < 200; i++) {
 		obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
@@ -911,7 +864,7 @@ static int test_destroy_returns_everything(void)
 	sheaf_cache_return_sheaf(fx.sc, GFP_KERNEL, sheaf);
 
 	sheaf_cache_destroy(fx.sc);
-	after = slab_objects(fx.base, "sc_st_acct_destroy");
+	after = st_slab_objects(fx.base, "sc_st_acct_destroy");
 	for (i = 0; i < ARRAY_SIZE(kept); i++)
 		kmem_cache_free(fx.base, kept[i]);
 	kmem_cache_destroy(fx.base);
@@ -1188,7 +1141,7 @@ static int test_concurrent_stress(void)
 		seed = get_random_u32();
 	pr_info("    # stress: %u threads, %u ms, seed %llu\n", nr, stress_ms,
 		seed);
-	before = slab_objects(fx.base, "sc_st_acct_stress");
+	before = st_slab_objects(fx.base, "sc_st_acct_stress");
 
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
@@ -1226,7 +1179,7 @@ static int test_concurrent_stress(void)
 	ret = errors ? -EINVAL : 0;
 	sheaf_cache_destroy(fx.sc);
 	fx.sc = NULL;
-	after = slab_objects(fx.base, "sc_st_acct_stress");
+	after = st_slab_objects(fx.base, "sc_st_acct_stress");
 	if (before >= 0 && after >= 0 && after != before) {
 		pr_info("    # %ld objects unaccounted for\n", after - before);
 		ret = -EINVAL;
@@ -1247,16 +1200,21 @@ struct st_case {
 	/* Or a case that sets itself up. */
 	int (*fn)(void);
 	unsigned int max_full, max_empty;
+	bool quick;
 };
 
 #define FX_CASE(n, full, empty)	{ #n, case_##n, NULL, full, empty }
 #define CASE(n)			{ #n, NULL, test_##n }
+/* Run in quick mode too: between them they call every export. */
+#define QUICK_CASE(n)		{ #n, NULL, test_##n, .quick = true }
+#define QUICK_FX_CASE(n, full, empty) \
+	{ #n, case_##n, NULL, full, empty, .quick = true }
 
 static const struct st_case st_cases[] = {
-	CASE(create_rejects_bad_args),
+	QUICK_CASE(create_rejects_bad_args),
 	CASE(create_rejects_duplicates),
 	CASE(default_capacity),
-	FX_CASE(alloc_refill, 1, 1),
+	QUICK_FX_CASE(alloc_refill, 1, 1),
 	FX_CASE(alloc_fast, 1, 1),
 	FX_CASE(alloc_swap, 1, 1),
 	FX_CASE(alloc_barn_get, 1, 1),
@@ -1264,7 +1222,7 @@ static const struct st_case st_cases[] = {
 	FX_CASE(reentrant, 1, 1),
 	FX_CASE(free_spare_slot, 1, 1),
 	FX_CASE(free_swap, 1, 1),
-	FX_CASE(free_flush, 1, 1),
+	QUICK_FX_CASE(free_flush, 1, 1),
 	FX_CASE(free_irqs_off, 1, 1),
 	CASE(zeroing),
 	CASE(ctor_not_zeroed),
@@ -1272,17 +1230,17 @@ static const struct st_case st_cases[] = {
 	FX_CASE(prefill_1, 1, 1),
 	FX_CASE(prefill_cap_minus_1, 1, 1),
 	FX_CASE(prefill_cap, 1, 1),
-	FX_CASE(prefill_cap_plus_1, 1, 1),
+	QUICK_FX_CASE(prefill_cap_plus_1, 1, 1),
 	FX_CASE(prefill_4cap, 1, 1),
 	FX_CASE(prefill_bad_input, 1, 1),
 	FX_CASE(prefill_fast, 1, 1),
 	FX_CASE(prefill_barn, 2, 1),
 	FX_CASE(prefill_new, 1, 1),
-	FX_CASE(refill, 1, 1),
-	FX_CASE(return_flush, 1, 1),
+	QUICK_FX_CASE(refill, 1, 1),
+	QUICK_FX_CASE(return_flush, 1, 1),
 	FX_CASE(stats_exact, 1, 1),
-	FX_CASE(shrink, 2, 2),
-	CASE(destroy_returns_everything),
+	QUICK_FX_CASE(shrink, 2, 2),
+	QUICK_CASE(destroy_returns_everything),
 	CASE(cpu_dead_flushes),
 	CASE(concurrent_stress),
 };
@@ -1293,6 +1251,8 @@ static int run_case(const struct st_case *c)
 	int ret;
 
 	st_failed = false;
+	if (quick && !c->quick)
+		return 1;	/* skip */
 	if (c->fn) {
 		ret = c->fn();
 	} else {

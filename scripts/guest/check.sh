@@ -10,14 +10,7 @@
 # scenario: min-docs=2
 
 loaded=
-kmemleak=/sys/kernel/debug/kmemleak
-
-# Where kmemleak runs (debug kernel), forget what boot leaked: only what
-# leaks from here on is reported at the end.
-if [ -w $kmemleak ]; then
-	echo scan > $kmemleak
-	echo clear > $kmemleak
-fi
+kmemleak_begin
 
 # load MODULE [PARAM=VALUE...]
 load() {
@@ -59,10 +52,4 @@ if [ -e /sys/kernel/debug/sheafcache ]; then
 	echo "SHEAFCACHE_DEBUGFS_FAIL /sys/kernel/debug/sheafcache left behind"
 fi
 
-# kmemleak only reports objects older than 5 s; its report goes to the
-# console, where "unreferenced object" fails the run.
-if [ -w $kmemleak ]; then
-	sleep 6
-	echo scan > $kmemleak
-	cat $kmemleak
-fi
+kmemleak_end

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Misuse of the API, one mistake per boot (sheafcache_variant=<test> on the
+# kernel command line): each is expected to warn exactly once, in the
+# function named below, and the module then checks that nothing was lost
+# and that the cache still works. The core is unloaded at the end, which
+# frees what a misuse left behind (kmemleak checks it on the debug kernel).
+#
+# scenario: variants=return_twice return_wrong_cache destroy_with_sheaf_out foreign_object null_cache_alloc null_cache_free
+# scenario: expect-warn[return_twice]=sheaf_cache_return_sheaf
+# scenario: expect-warn[return_wrong_cache]=sheaf_cache_return_sheaf
+# scenario: expect-warn[destroy_with_sheaf_out]=sheaf_cache_destroy
+# scenario: expect-warn[foreign_object]=sc_bad_object
+# scenario: expect-warn[null_cache_alloc]=sheaf_cache_alloc
+# scenario: expect-warn[null_cache_free]=sc_free_nocache
+# scenario: smp=2
+
+variant=$(sed -n 's/.*sheafcache_variant=\([a-z_]*\).*/\1/p' /proc/cmdline)
+kmemleak_begin
+
+insmod /modules/sheafcache.ko debug_objects=1 ||
+	echo "SHEAFCACHE_INSMOD_FAIL sheafcache"
+insmod /modules/sheafcache_misuse.ko test="$variant" ||
+	echo "SHEAFCACHE_INSMOD_FAIL sheafcache_misuse $variant"
+rmmod sheafcache_misuse || echo "SHEAFCACHE_RMMOD_FAIL sheafcache_misuse"
+rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache"
+
+kmemleak_end
