@@ -99,14 +99,29 @@ static __always_inline void sc_stat(struct sheaf_cache *sc,
 	sc_stat_add(sc, item, 1);
 }
 
+/*
+ * For the fast-path counters, which only code inside the section bumps:
+ * the section owns them, which saves reloading the per-CPU pointer.
+ */
+static __always_inline void sc_stat_cpu(struct sc_cpu *pcp,
+					enum sheaf_cache_stat_item item)
+{
+#ifndef SHEAFCACHE_NO_STATS
+	pcp->stat[item]++;
+#endif
+}
+
 /* ===== The per-CPU section ============================================ */
 
 /*
- * Enter this CPU's section. Returns NULL when the code we interrupted on
- * this CPU holds it. Only this CPU writes its flag and a CPU sees its own
- * stores in order, so compiler barriers are all the ordering needed.
+ * Enter this CPU's section: false when the code we interrupted on this
+ * CPU holds it. Only this CPU writes its flag and a CPU sees its own
+ * stores in order, so compiler barriers are all the ordering needed. (A
+ * bool and an out parameter, because a returned pointer would have to be
+ * tested for NULL again on the fast path.)
  */
-static __always_inline struct sc_cpu *sc_enter(struct sheaf_cache *sc)
+static __always_inline bool sc_enter(struct sheaf_cache *sc,
+				     struct sc_cpu **pcpp)
 {
 	struct sc_cpu *pcp;
 
@@ -115,11 +130,12 @@ static __always_inline struct sc_cpu *sc_enter(struct sheaf_cache *sc)
 	if (unlikely(READ_ONCE(pcp->busy))) {
 		preempt_enable();
 		sc_stat(sc, SC_REENTRANT);
-		return NULL;
+		return false;
 	}
 	WRITE_ONCE(pcp->busy, true);
 	barrier();
-	return pcp;
+	*pcpp = pcp;
+	return true;
 }
 
 static __always_inline void sc_exit(struct sc_cpu *pcp)
@@ -455,8 +471,7 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 	if (!full)
 		return NULL;
 
-	pcp = sc_enter(sc);
-	if (unlikely(!pcp)) {
+	if (unlikely(!sc_enter(sc, &pcp))) {
 		barn_put_full(sc, barn, full, true);
 		return NULL;
 	}
@@ -471,8 +486,7 @@ void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp)
 
 	if (WARN_ON_ONCE(!sc))
 		return NULL;
-	pcp = sc_enter(sc);
-	if (unlikely(!pcp))
+	if (unlikely(!sc_enter(sc, &pcp)))
 		return sc_alloc_base(sc, gfp);
 
 	main = pcp->main;
@@ -483,7 +497,7 @@ void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp)
 		main = pcp->main;
 	}
 	obj = main->objects[--main->size];
-	sc_stat(sc, SC_ALLOC_FAST);
+	sc_stat_cpu(pcp, SC_ALLOC_FAST);
 	sc_exit(pcp);
 
 	sc_init_alloc(sc, obj, gfp);
@@ -581,8 +595,7 @@ void sheaf_cache_free(struct sheaf_cache *sc, void *obj)
 	if (sc->init_on_free)
 		memset(obj, 0, sc->object_size);
 
-	pcp = sc_enter(sc);
-	if (unlikely(!pcp)) {
+	if (unlikely(!sc_enter(sc, &pcp))) {
 		sc_free_base(sc, obj);
 		return;
 	}
@@ -597,7 +610,7 @@ void sheaf_cache_free(struct sheaf_cache *sc, void *obj)
 		main = pcp->main;
 	}
 	main->objects[main->size++] = obj;
-	sc_stat(sc, SC_FREE_FAST);
+	sc_stat_cpu(pcp, SC_FREE_FAST);
 	sc_exit(pcp);
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_free);
@@ -642,8 +655,7 @@ struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	if (unlikely(size > sc->capacity))
 		return sc_prefill_oversize(sc, gfp, size);
 
-	pcp = sc_enter(sc);
-	if (pcp) {
+	if (sc_enter(sc, &pcp)) {
 		swap(sheaf, pcp->spare);
 		sc_exit(pcp);
 	}
@@ -726,8 +738,7 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 		return;
 	}
 
-	pcp = sc_enter(sc);
-	if (pcp) {
+	if (sc_enter(sc, &pcp)) {
 		if (!pcp->spare) {
 			pcp->spare = sheaf;
 			sheaf = NULL;
@@ -815,8 +826,7 @@ static long sc_shrink_this_cpu(void *arg)
 	long n;
 
 	/* Process context, so nothing on this CPU can hold the section. */
-	pcp = sc_enter(sc);
-	if (WARN_ON_ONCE(!pcp))
+	if (WARN_ON_ONCE(!sc_enter(sc, &pcp)))
 		return 0;
 	n = sc_drain_cpu(sc, pcp);
 	sc_exit(pcp);
