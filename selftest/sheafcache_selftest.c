@@ -1119,7 +1119,7 @@ static int test_concurrent_stress(void)
 	struct stress_thread *threads;
 	struct stress_ring *rings;
 	unsigned long ops = 0, errors = 0;
-	unsigned int nr = num_online_cpus(), i = 0;
+	unsigned int nr = num_online_cpus(), started = 0, i;
 	long before, after;
 	struct fx fx;
 	int cpu, ret;
@@ -1143,28 +1143,31 @@ static int test_concurrent_stress(void)
 		seed);
 	before = st_slab_objects(fx.base, "sc_st_acct_stress");
 
+	/* Every ring is ready before the first thread may pass to it. */
+	for (i = 0; i < nr; i++)
+		spin_lock_init(&rings[i].lock);
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
-		struct stress_thread *t = &threads[i];
+		struct stress_thread *t = &threads[started];
 		struct task_struct *task;
 
-		spin_lock_init(&rings[i].lock);
+		if (started == nr)
+			break;
 		t->fx = &fx;
 		t->rings = rings;
-		t->id = i;
+		t->id = started;
 		t->nr = nr;
-		prandom_seed_state(&t->rnd, seed + i);
+		prandom_seed_state(&t->rnd, seed + started);
 		init_completion(&t->done);
 		task = kthread_create(stress_fn, t, "sc_stress/%d", cpu);
 		if (IS_ERR(task))
 			break;
 		kthread_bind(task, cpu);
 		wake_up_process(task);
-		i++;
+		started++;
 	}
 	cpus_read_unlock();
-	nr = i;
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < started; i++) {
 		wait_for_completion(&threads[i].done);
 		ops += threads[i].ops;
 		errors += threads[i].errors;
