@@ -123,10 +123,10 @@ boot_and_judge() {
 	summary+="$ktap; $(sed -n 's/^vm-boot: [^:]*: //p' <<< "$boot" | head -n 1)"$'\n'
 }
 
-# wanted SCRIPT NAME: whether SCRIPT's "# scenario: kernels=" (all,
-# debian or debug; default all) includes kernel NAME.
+# wanted SCRIPT NAME [VARIANT]: whether SCRIPT's "# scenario: kernels="
+# (all, debian or debug; default all) includes kernel NAME.
 wanted() {
-	case $(tag kernels "$1" | grep . || echo all) in
+	case $(tag kernels "$1" "${3:-}" | grep . || echo all) in
 	all) true ;;
 	debug) [[ $2 == debug* ]] ;;
 	debian) [[ $2 != debug* ]] ;;
@@ -155,10 +155,11 @@ test_kernel() {
 
 	boot_and_judge "$1" "$out" scripts/guest/check.sh "$name"
 	for s in scripts/guest/scenario-*.sh; do
-		[ -e "$s" ] && wanted "$s" "$name" || continue
+		[ -e "$s" ] || continue
 		vars=$(tag variants "$s")
 		for v in ${vars:--}; do
 			[ "$v" != - ] || v=
+			wanted "$s" "$name" "$v" || continue
 			boot_and_judge "$1" "$out" "$s" \
 				"$name-$(basename "$s" .sh)${v:+-$v}" "$v"
 		done
