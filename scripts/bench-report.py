@@ -99,28 +99,45 @@ def fmt(x, digits=1):
     return f'{x:.{digits}f}'
 
 
-def verdict(value, limit, lower_is_better=True):
+# Wall-time figures whose repetitions spread wider than this (max / min)
+# were disturbed (the host's other work): their verdicts say so.
+NOISY = 1.3
+
+
+def verdict(value, limit, lower_is_better=True, noisy=False):
     if value is None:
         return '–'
     ok = value <= limit if lower_is_better else value >= limit
-    return f'{value:.2f} {"PASS" if ok else "MISS"}'
+    return f'{value:.2f} {"PASS" if ok else "MISS"}{" (noisy)" if noisy else ""}'
 
 
 class Run:
-    def __init__(self, kernel, mode, rows):
-        self.kernel, self.mode = kernel, mode
+    def __init__(self, kernel, mode, rows, core='stats'):
+        self.kernel, self.mode, self.core = kernel, mode, core
         self.rows = [r for r in rows
                      if r['kernel'] == kernel and r['mode'] == mode]
 
-    def ns(self, core='stats', **want):
-        r = find(self.rows, core=core, **want)
+    def ns(self, core=None, **want):
+        r = find(self.rows, core=core or self.core, **want)
         return r['ns'] if r else None
 
+    def noisy(self, *wants):
+        """Whether a wall-time figure among @wants spread too wide."""
+        if self.mode == 'icount':
+            return False
+        for want in wants:
+            r = find(self.rows, **dict({'core': self.core}, **want))
+            if r and r['min'] > 0 and r['max'] / r['min'] > NOISY:
+                return True
+        return False
+
     def mops(self, **want):
-        r = find(self.rows, core='stats', **want)
+        r = find(self.rows, core=self.core, **want)
         return r['mops'] if r and r['mops'] != '' else None
 
     def label(self):
+        if self.core != 'stats':
+            return f'{self.kernel} {self.mode}, patches to {self.core[:4]}'
         return f'{self.kernel} {self.mode}'
 
 
@@ -135,16 +152,19 @@ def targets(runs):
     def row(label, fn):
         out.append((label, [fn(run) for run in runs]))
 
+    def rel(R, a, b, limit, **kw):
+        """verdict() of figure a / figure b, flagged when either is noisy."""
+        return verdict(ratio(R.ns(**a), R.ns(**b)), limit,
+                       noisy=R.noisy(a, b), **kw)
+
     for s in SIZES:
         row(f'pair ≤ 0.35 × slab pair, {s} B',
-            lambda R, s=s: verdict(ratio(R.ns(case='pair', size=s, impl='sheaf'),
-                                         R.ns(case='pair', size=s, impl='slab')),
-                                   0.35))
+            lambda R, s=s: rel(R, dict(case='pair', size=s, impl='sheaf'),
+                               dict(case='pair', size=s, impl='slab'), 0.35))
     for s in SIZES:
         row(f'pair ≤ 3 × per-CPU array floor, {s} B',
-            lambda R, s=s: verdict(ratio(R.ns(case='pair', size=s, impl='sheaf'),
-                                         R.ns(case='pair', size=s, impl='array')),
-                                   3))
+            lambda R, s=s: rel(R, dict(case='pair', size=s, impl='sheaf'),
+                               dict(case='pair', size=s, impl='array'), 3))
 
     def from_sheaf(R):
         v = R.ns(case='from', size=64, impl='sheaf')
@@ -157,30 +177,36 @@ def targets(runs):
         '(icount)', from_sheaf)
     for s in SIZES:
         row(f'prefill(capacity) + return from a warm barn ≤ 2 slab pairs, {s} B',
-            lambda R, s=s: verdict(ratio(R.ns(case='prefill', size=s, impl='barn'),
-                                         R.ns(case='pair', size=s, impl='slab')),
-                                   2))
+            lambda R, s=s: rel(R, dict(case='prefill', size=s, impl='barn'),
+                               dict(case='pair', size=s, impl='slab'), 2))
     for s in SIZES:
         row(f'guaranteed 32 objects: prefill < 32 × mempool_alloc, {s} B',
-            lambda R, s=s: verdict(ratio(R.ns(case='guar', size=s, impl='sheaf', n=32, used=32),
-                                         R.ns(case='guar', size=s, impl='mempool', n=32, used=32)),
-                                   0.999))
+            lambda R, s=s: rel(R, dict(case='guar', size=s, impl='sheaf', n=32, used=32),
+                               dict(case='guar', size=s, impl='mempool', n=32, used=32),
+                               0.999))
 
     def scaling(R, s):
         one = R.mops(case='scale', size=s, impl='sheaf', cpus=1)
         two = R.mops(case='scale', size=s, impl='sheaf', cpus=2)
-        return verdict(ratio(two, one), 1.8, lower_is_better=False)
+        return verdict(ratio(two, one), 1.8, lower_is_better=False,
+                       noisy=R.noisy(dict(case='scale', size=s, impl='sheaf', cpus=1),
+                                     dict(case='scale', size=s, impl='sheaf', cpus=2)))
     for s in SIZES:
         row(f'fast-path throughput, 2 vCPUs ≥ 1.8 × 1 vCPU, {s} B',
             lambda R, s=s: scaling(R, s))
 
     def stats(R, s):
+        if R.core != 'stats':
+            return '–'
         on = R.ns(case='pair', size=s, impl='sheaf')
         off = R.ns(core='nostats', case='pair', size=s, impl='sheaf')
         if on is None or off is None:
             return '–'
         cost = (on - off) / on
-        return f'{cost * 100:+.1f}% {"PASS" if cost <= 0.10 else "MISS"}'
+        noisy = R.noisy(dict(case='pair', size=s, impl='sheaf'),
+                        dict(core='nostats', case='pair', size=s, impl='sheaf'))
+        return (f'{cost * 100:+.1f}% {"PASS" if cost <= 0.10 else "MISS"}'
+                f'{" (noisy)" if noisy else ""}')
     for s in SIZES:
         row(f'statistics cost ≤ 10% of the pair, {s} B',
             lambda R, s=s: stats(R, s))
@@ -205,7 +231,28 @@ def cell(R, digits=1, **want):
     return f'{r["ns"]:.{digits}f}'
 
 
-def run_sections(R, mems):
+def debugfs_table(misc):
+    """The debugfs 'cached' and 'sheaves' files after the main run."""
+    cached, layout = OrderedDict(), OrderedDict()
+    for line in misc:
+        f = line.split()
+        if len(f) < 5 or f[0] != 'BENCHFS' or f[1] != 'stats':
+            continue
+        if f[3] == 'cached':
+            cached.setdefault(f[2], {})[f[4]] = f[5] if len(f) > 5 else ''
+        elif f[3] == 'sheaves' and not f[4].startswith('capacity'):
+            layout.setdefault(f[2], []).append(' '.join(f[4:]))
+    if not cached:
+        return ''
+    body = [[c, d.get('objects', '–'), d.get('bytes', '–'), d.get('sheaves', '–'),
+             d.get('sheaf_bytes', '–'), '; '.join(layout.get(c, []))]
+            for c, d in cached.items()]
+    return ('\nThe debugfs files after all cases (`cached`, `sheaves`):\n\n' +
+            md_table(['cache', 'objects', 'bytes', 'sheaves', 'sheaf bytes',
+                      'per CPU (main, spare) and per node (barn)'], body))
+
+
+def run_sections(R, mems, misc=()):
     unit = 'instructions' if R.mode == 'icount' else 'ns'
     o = [f'\n## {R.kernel}, {MODE_TEXT.get(R.mode, R.mode)}\n\n',
          f'Figures are {unit} per operation, medians; in parentheses the '
@@ -311,13 +358,17 @@ def run_sections(R, mems):
 
     variants = []
     for r in R.rows:
-        if r['core'] not in ('stats', 'nostats') and r['core'] not in variants:
+        if r['core'] not in ('stats', 'nostats', 'base') and \
+           r['core'] not in variants:
             variants.append(r['core'])
+    variants.sort()
+    ref = 'base' if find(R.rows, core='base') else 'stats'
     if variants:
         o.append('\n### Proposed core changes, measured in the same boot\n\n'
                  'Each variant is the core with the patches up to its own '
-                 'applied (BENCH_CORE_PATCHES); in parentheses the ratio to '
-                 'the core as it is.\n\n')
+                 'applied (BENCH_CORE_PATCHES); "core" is the core as it is, '
+                 'loaded again after the same cases as the variants; in '
+                 'parentheses the ratio to it.\n\n')
         body = []
         for case, want in (('pair', dict(case='pair')),
                            ('alloc_from_sheaf', dict(case='from')),
@@ -325,7 +376,7 @@ def run_sections(R, mems):
                            ('guar n=32', dict(case='guar', n=32, used=32)),
                            ('guar n=64, use 1', dict(case='guar', n=64, used=1))):
             for s in SIZES:
-                base = R.ns(size=s, impl='sheaf', **want)
+                base = R.ns(core=ref, size=s, impl='sheaf', **want)
                 if base is None:
                     continue
                 line = [case, s, fmt(base)]
@@ -353,6 +404,12 @@ def run_sections(R, mems):
                            'per node at most (barn: 10 full + 10 empty)',
                            'held after one pair', 'after a burst of 1000',
                            'after all cases (all CPUs)'], body))
+        o.append('\nBytes of objects held, plus the sheaves themselves where '
+                 'it says so; a sheaf is a 32-byte header and 8 bytes per '
+                 'object. "After one pair" is one CPU\'s main sheaf, refilled '
+                 'to capacity by the first allocation; a burst of 1000 fills '
+                 'main, spare and the barn.\n')
+    o.append(debugfs_table(misc))
     return ''.join(o)
 
 
@@ -408,7 +465,7 @@ def gnuplot(outdir, runs, rows):
                                      for r in R.rows)]
     if scaled:
         script += ['set terminal pngcairo size 1200,480 font ",10"',
-                   'unset logscale y', 'set style data linespoints',
+                   'set logscale y', 'set style data linespoints',
                    'set xtics norotate 1', 'set key top left',
                    f'set output "{os.path.join(outdir, "scaling.png")}"',
                    'set xlabel "CPUs running the fast path"',
@@ -434,6 +491,7 @@ def gnuplot(outdir, runs, rows):
     if swept:
         script += ['set terminal pngcairo size 1200,480 font ",10"',
                    'set logscale x 2', 'unset logscale y',
+                   'set xtics ("4" 4, "12" 12, "26" 26, "60" 60, "120" 120)',
                    f'set output "{os.path.join(outdir, "capacity.png")}"',
                    'set xlabel "sheaf capacity (objects)"',
                    'set ylabel "per alloc+free pair"',
@@ -458,9 +516,14 @@ def gnuplot(outdir, runs, rows):
     with open(gp, 'w') as f:
         f.write('\n'.join(script) + '\n')
     try:
-        subprocess.run(['gnuplot', gp], check=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        print(f'bench-report: gnuplot failed: {e}', file=sys.stderr)
+        # Empty series (a case a mode cannot run) only make it warn.
+        subprocess.run(['gnuplot', gp], check=True, capture_output=True,
+                       text=True)
+    except OSError as e:
+        print(f'bench-report: gnuplot: {e}', file=sys.stderr)
+        return False
+    except subprocess.CalledProcessError as e:
+        print(f'bench-report: gnuplot failed:\n{e.stderr}', file=sys.stderr)
         return False
     return True
 
@@ -484,7 +547,7 @@ def main():
     add_ratios(rows)
 
     with open(os.path.join(outdir, 'results.csv'), 'w', newline='') as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS)
+        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator='\n')
         w.writeheader()
         w.writerows(rows)
 
@@ -518,15 +581,25 @@ def main():
                  f'{"; " + quiet[0][11:] if quiet and "never" in quiet[0] else ""}'
                  f'{"" if metas else "; NO RESULTS (see " + path + ")"}\n')
 
+    # The last variant of BENCH_CORE_PATCHES (every patch applied) gets
+    # columns of its own where icount measured it.
+    cols = list(runs)
+    for R in runs:
+        vs = sorted({r['core'] for r in R.rows} - {'stats', 'nostats', 'base'})
+        if vs and R.mode == 'icount':
+            cols.append(Run(R.kernel, R.mode, rows, vs[-1]))
     o.append('\n## Targets\n\n')
-    t = targets(runs)
-    o.append(md_table(['target'] + [R.label() for R in runs],
+    t = targets(cols)
+    o.append(md_table(['target'] + [R.label() for R in cols],
                       [[label] + cells for label, cells in t]))
     o.append('\nRatios are sheafcache / reference (throughput: 2 CPUs / 1 CPU; '
              'statistics: the share of the pair they cost). A figure the mode '
-             'cannot measure shows –.\n')
+             'cannot measure shows –. "(noisy)": in wall time, the repetitions '
+             f'of a figure behind the verdict spread more than {NOISY}× '
+             '(max / min): the host was busy with other work, and the '
+             'verdict says little. Scaling needs a host core per vCPU.\n')
     for R in runs:
-        o.append(run_sections(R, mems))
+        o.append(run_sections(R, mems, info[(R.kernel, R.mode)][1]))
     plotted = gnuplot(outdir, runs, rows)
     if plotted:
         o.append('\n## Plots\n\n')

@@ -30,7 +30,9 @@
 # core side by side with it, in the same boots: variant "a" is the core
 # with a.diff applied (patch -p1 at the top of the tree), "b" with a.diff
 # and b.diff, and so on; each runs the pair, alloc_from_sheaf and
-# guaranteed-allocation cases.
+# guaranteed-allocation cases, and so does "base", the core as it is, so
+# that every variant has a reference run after the same history (the state
+# SLUB is left in shows in the figures of the cases that reach it).
 set -euo pipefail
 export LC_ALL=C
 
@@ -104,7 +106,7 @@ targets() {
 # ignored) under build/bench/trees/<variant>, with the patches applied.
 variants=()
 make_variants() {
-	local p v tree applied=()
+	local p q v tree applied=()
 
 	for p in ${BENCH_CORE_PATCHES:-}; do
 		p=$(readlink -f "$p")
@@ -117,9 +119,9 @@ make_variants() {
 		mkdir -p "$tree"
 		git ls-files -z -co --exclude-standard |
 			grep -zv '^bench/report/' | tar -c --null -T - | tar -x -C "$tree"
-		for p in "${applied[@]}"; do
-			patch -s -p1 -d "$tree" < "$p" ||
-				{ echo "bench: $p does not apply" >&2; return 1; }
+		for q in "${applied[@]}"; do
+			patch -s -p1 -d "$tree" < "$q" ||
+				{ echo "bench: $q does not apply" >&2; return 1; }
 		done
 		variants+=("$v")
 	done
@@ -148,12 +150,16 @@ build() {
 		cp "$out/$v/src/bench/sheafcache_bench.ko" \
 			"$out/modules/sheafcache_bench_$v.ko"
 	done
+	if [ ${#variants[@]} -gt 0 ]; then
+		cp "$out/stats/src/sheafcache.ko" "$out/modules/sheafcache_base.ko"
+	fi
 }
 
 # run_host NAME LOG: the guest script's steps, on the running kernel.
 run_host() {
-	local mods=$top/build/bench/$1/modules log=$2 mark
+	local mods=$top/build/bench/$1/modules log=$2 mark b v vlist=(nostats)
 
+	[ ${#variants[@]} -eq 0 ] || vlist+=("${variants[@]}" base)
 	mark="sheafcache_bench: host run $$ $(date +%s)"
 	echo "bench: $1 is the running kernel and we are root:" \
 	     "loading the benchmark into it, not into a VM"
@@ -167,9 +173,11 @@ run_host() {
 			echo "SHEAFCACHE_INSMOD_FAIL sheafcache_bench"
 		rmmod sheafcache_bench 2>/dev/null || true
 		rmmod sheafcache
-		for v in nostats "${variants[@]}"; do
+		for v in "${vlist[@]}"; do
+			b=$mods/sheafcache_bench_$v.ko
+			[ -f "$b" ] || b=$mods/sheafcache_bench.ko
 			insmod "$mods/sheafcache_$v.ko"
-			insmod "$mods/sheafcache_bench_$v.ko" reps="$reps" \
+			insmod "$b" reps="$reps" \
 				scale="$scale" variant="$v" cases="$vcases" ||
 				echo "SHEAFCACHE_INSMOD_FAIL sheafcache_bench"
 			rmmod sheafcache_bench 2>/dev/null || true
@@ -203,6 +211,7 @@ run_vm() {
 		--mem 1024 --timeout 600 "${args[@]}"
 }
 
+# shellcheck disable=SC2086 # a list of package names
 ensure_packages $SHEAFCACHE_PKGS gnuplot-nox python3 patch
 
 # The cases the other builds of the core run.

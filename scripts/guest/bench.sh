@@ -19,6 +19,7 @@
 
 BENCH_ARGS=
 BENCH_VARIANT_ARGS=cases=pair
+# shellcheck disable=SC1091 # written by scripts/bench.sh
 [ ! -r /files/bench.conf ] || . /files/bench.conf
 
 echo "BENCHCPU $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
@@ -31,9 +32,11 @@ quiet() {
 	tries=0
 	while [ $tries -lt 30 ]; do
 		# cpu user nice system idle iowait irq softirq steal
+		# shellcheck disable=SC2046 # split into the fields, on purpose
 		set -- $(head -n 1 /proc/stat)
 		t0=$(($2 + $3 + $4 + $5 + $6 + $7 + $8 + $9)) i0=$5
 		sleep 1
+		# shellcheck disable=SC2046
 		set -- $(head -n 1 /proc/stat)
 		t1=$(($2 + $3 + $4 + $5 + $6 + $7 + $8 + $9)) i1=$5
 		if [ $((t1 - t0)) -gt 0 ] &&
