@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# CPU hotplug: a background loop takes every CPU but cpu0 offline
+# and back through sysfs, over and over, while the torture module's
+# hotplug mode runs its stress on unbound threads. The module checks that
+# a CPU that is offline holds nothing, that the cache saw CPUs die, that
+# its counters agree with what the threads did and that nothing was lost.
+#
+# scenario: smp=4
+# scenario: timeout=420
+
+stop=/tmp/hotplug.stop
+cycles=/tmp/hotplug.cycles
+# Longer where kmemleak (the debug kernel) says everything runs slowly.
+ms=15000
+[ ! -e /sys/kernel/debug/kmemleak ] || ms=30000
+
+kmemleak_begin
+
+# hotplug_loop: offline and online each CPU in turn until told to stop.
+# The pause lets the threads' cpus_read_lock() in between: back-to-back
+# writers starve them, and the run then overruns by a minute.
+hotplug_loop() {
+	n=0
+	while [ ! -e $stop ]; do
+		for f in /sys/devices/system/cpu/cpu[1-9]*/online; do
+			[ ! -e $stop ] || break
+			echo 0 > "$f" || echo "SHEAFCACHE_OFFLINE_FAIL $f"
+			echo 1 > "$f" || echo "SHEAFCACHE_ONLINE_FAIL $f"
+			n=$((n + 1))
+			sleep 0.1
+		done
+	done
+	echo $n > $cycles
+}
+
+insmod /modules/sheafcache.ko || echo "SHEAFCACHE_INSMOD_FAIL sheafcache"
+hotplug_loop &
+loop=$!
+if insmod /modules/sheafcache_torture.ko mode=hotplug duration_ms=$ms; then
+	rmmod sheafcache_torture || echo "SHEAFCACHE_RMMOD_FAIL sheafcache_torture"
+else
+	echo "SHEAFCACHE_INSMOD_FAIL sheafcache_torture mode=hotplug"
+fi
+touch $stop
+wait $loop
+echo "# torture: hotplug_cycles=$(cat $cycles)"
+for f in /sys/devices/system/cpu/cpu[1-9]*/online; do
+	grep -q 1 "$f" || echo "SHEAFCACHE_ONLINE_FAIL $f left offline"
+done
+rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache"
+
+kmemleak_end

@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Interrupt context: on every CPU a bound thread hammers the fast paths
+# while a hardirq hrtimer and a softirq hrtimer allocate and free on the
+# same CPU. An interrupt that lands inside the thread's per-CPU section
+# must take the base path (counted as reentrant): the module fails if
+# that never happened, if an object changed hands under its owner, or if
+# anything was lost.
+#
+# scenario: smp=4
+# scenario: timeout=300
+
+ms=8000
+[ ! -e /sys/kernel/debug/kmemleak ] || ms=20000
+
+kmemleak_begin
+
+insmod /modules/sheafcache.ko || echo "SHEAFCACHE_INSMOD_FAIL sheafcache"
+if insmod /modules/sheafcache_torture.ko mode=irq duration_ms=$ms; then
+	rmmod sheafcache_torture || echo "SHEAFCACHE_RMMOD_FAIL sheafcache_torture"
+else
+	echo "SHEAFCACHE_INSMOD_FAIL sheafcache_torture mode=irq"
+fi
+rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache"
+
+kmemleak_end

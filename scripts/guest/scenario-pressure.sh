@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Memory pressure, in a small guest: the torture module's pressure mode
+# fills a cache's barns, takes free pages until reclaim runs the cache's
+# shrinker, and checks that exactly the barns' objects went back to the
+# base and that the cache still works; and that sheaf_cache_shrink()
+# gives back everything. With keep=1 it leaves a filled cache behind:
+# here "echo 2 > drop_caches" must shrink it (debugfs "cached" drops), and
+# its unload checks the barns are empty, the cache works and nothing was
+# lost (a second KTAP document).
+#
+# scenario: mem=512
+# scenario: timeout=300
+# scenario: min-docs=2
+
+d=/sys/kernel/debug/sheafcache/torture_kept
+
+kmemleak_begin
+
+# cached: the objects the kept cache holds, from debugfs.
+cached() {
+	sed -n 's/^objects //p' $d/cached
+}
+
+insmod /modules/sheafcache.ko || echo "SHEAFCACHE_INSMOD_FAIL sheafcache"
+if insmod /modules/sheafcache_torture.ko mode=pressure keep=1; then
+	before=$(cached)
+	echo 2 > /proc/sys/vm/drop_caches
+	after=$(cached)
+	echo "# torture: drop_caches: cached objects $before -> $after"
+	[ "${after:-0}" -lt "${before:-0}" ] ||
+		echo "SHEAFCACHE_DROPCACHES_FAIL cached objects $before -> $after"
+	rmmod sheafcache_torture || echo "SHEAFCACHE_RMMOD_FAIL sheafcache_torture"
+else
+	echo "SHEAFCACHE_INSMOD_FAIL sheafcache_torture mode=pressure"
+fi
+rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache"
+
+kmemleak_end

@@ -1,0 +1,2071 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sheafcache torture test: the cache under injected allocation failures,
+ * CPU hotplug, interrupts, memory pressure and a long randomized soak. One
+ * mode per load, each a KTAP document in the kernel log; init fails when a
+ * case fails, so insmod says so too.
+ *
+ *   mode=faults    the base cache's allocations failing (failslab) and
+ *                  the cache's own sheaf allocations failing, on one CPU
+ *                  and under a stress; the shell arms the faults with
+ *                  task-filter and says so in slab_pct= and sheaf_pct=
+ *                  (scripts/guest/scenario-faults.sh)
+ *   mode=stress    threads on every CPU allocate, free, pass objects to
+ *                  each other and use prefilled sheaves
+ *   mode=hotplug   the stress on unbound threads while the guest takes
+ *                  CPUs offline and back (scripts/guest/scenario-hotplug.sh)
+ *   mode=irq       the fast paths hammered on every CPU while hardirq and
+ *                  softirq hrtimers allocate and free on the same CPUs
+ *   mode=pressure  the shrinker under real memory pressure, and
+ *                  sheaf_cache_shrink(); keep=1 leaves a filled cache for
+ *                  a drop_caches from the shell, checked at unload
+ *   mode=soak      every operation, randomized, from threads and
+ *                  interrupts on every CPU for duration_ms
+ *
+ * Every object a test holds carries its owner's tag, so an object handed
+ * to two owners at once is caught. Every cache wraps one base,
+ * sc_st_acct_torture, whose objects in use SLUB counts exactly when booted
+ * with slub_debug=FZP,sc_st_acct* (the harness does): after each destroy
+ * the base must hold exactly the objects the test kept.
+ *
+ * The closing "# torture:" line gives the figures of the load: cases,
+ * what injected failures did (failed refills, NULL allocations; the shell
+ * counts the failures it injected), CPU deaths the caches saw, operations
+ * from interrupt context, re-entrant fallbacks, operations, and objects
+ * unaccounted for.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/kthread.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/stringify.h>
+
+#include "internal.h"
+
+static char *mode = "stress";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "faults, stress, hotplug, irq, pressure or soak");
+
+static u64 seed;
+module_param(seed, ullong, 0444);
+MODULE_PARM_DESC(seed, "random seed, printed for replay (0: random)");
+
+static unsigned int duration_ms;
+module_param(duration_ms, uint, 0444);
+MODULE_PARM_DESC(duration_ms, "length of each timed run (0: the mode's)");
+
+static unsigned int slab_pct;
+module_param(slab_pct, uint, 0444);
+MODULE_PARM_DESC(slab_pct, "faults: the failslab probability the shell armed");
+
+static unsigned int sheaf_pct;
+module_param(sheaf_pct, uint, 0444);
+MODULE_PARM_DESC(sheaf_pct, "faults: the fail_sheaf_alloc probability armed");
+
+static bool keep;
+module_param(keep, bool, 0444);
+MODULE_PARM_DESC(keep, "pressure: keep a filled cache until unload");
+
+#define TT_BASE		"sc_st_acct_torture"
+#define TT_SYSFS	"/sys/kernel/slab/" TT_BASE
+#define TT_KEPT		"torture_kept"
+#define OBJ_SIZE	64
+/* Small sheaves and barns, so that the slow paths run often. */
+#define CAP		8
+#define MAX_FULL	4
+/* Objects an owner holds at most, and a hand-over ring's size. */
+#define HELD_MAX	64
+#define IRQ_HELD	8
+#define RING_MAX	32
+/* Interrupt periods; not multiples of each other, so they drift. */
+#define HARD_NS		(97 * NSEC_PER_USEC)
+#define SOFT_NS		(131 * NSEC_PER_USEC)
+
+/* ===== Harness ======================================================== */
+
+/* The running case failed; a case goes on after a failed expectation. */
+static bool tt_failed;
+
+static bool tt_check(bool ok, const char *func, int line, const char *what)
+{
+	if (!ok) {
+		pr_info("# %s:%d: expected %s\n", func, line, what);
+		tt_failed = true;
+	}
+	return ok;
+}
+
+#define EXPECT(cond)	tt_check(!!(cond), __func__, __LINE__, #cond)
+
+static bool tt_check_eq(u64 got, u64 want, const char *func, int line,
+			const char *what)
+{
+	if (got != want) {
+		pr_info("# %s:%d: %s is %llu, expected %llu\n", func, line,
+			what, got, want);
+		tt_failed = true;
+	}
+	return got == want;
+}
+
+#define EXPECT_EQ(got, want) \
+	tt_check_eq(got, want, __func__, __LINE__, #got)
+
+/* What the closing "# torture:" line reports, summed over the cases. */
+static struct {
+	u64 refill_fail;	/* SC_REFILL_FAIL over every cache */
+	u64 alloc_null;		/* allocations that returned NULL */
+	u64 cpu_dead;		/* SC_CPU_DEAD over every cache */
+	u64 irq_ops;		/* operations from hardirq and softirq */
+	u64 reentrant;		/* SC_REENTRANT over every cache */
+	u64 ops;		/* operations of the timed runs */
+	u64 unaccounted;	/* objects the base's count disagreed on */
+	bool inexact;		/* a base count could not be read */
+} tt_fig;
+
+/* Duration of each timed run, from duration_ms or the mode. */
+static unsigned int tt_ms;
+
+/* ===== The base's object count, failures on request =================== */
+
+/* The first number in a sysfs file. */
+static int tt_read_long(const char *path, long *val)
+{
+	char buf[32];
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t len;
+
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	len = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (len <= 0)
+		return -EIO;
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n ")] = '\0';
+	return kstrtol(buf, 10, val);
+}
+
+static int tt_write(const char *dir, const char *file, const char *val)
+{
+	char path[96];
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = filp_open(path, O_WRONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_write(f, val, strlen(val), &pos);
+	filp_close(f, NULL);
+	return n < 0 ? n : 0;
+}
+
+static struct kmem_cache *tt_base;
+/* The base's objects in use before the first case. */
+static long tt_base_start;
+
+/*
+ * Objects the base has handed out, from SLUB's own count, which is exact
+ * only with slub debugging on the cache; -ENOENT where it is not.
+ */
+static long tt_slab_objects(void)
+{
+	long val;
+
+	/* Also empties KASAN's quarantine of the base's freed objects. */
+	kmem_cache_shrink(tt_base);
+	if (tt_read_long(TT_SYSFS "/sanity_checks", &val) || val != 1)
+		return -ENOENT;
+	if (tt_read_long(TT_SYSFS "/objects", &val))
+		return -EIO;
+	return val;
+}
+
+/*
+ * The shell arms failslab (filtered to caches marked for it) and the
+ * core's fail_sheaf_alloc with task-filter on: only tasks with
+ * make_it_fail set see failures, which lets the test say when. (It cannot
+ * write the debugfs attributes itself: they have no write_iter, which
+ * kernel_write() needs.)
+ */
+#ifdef CONFIG_FAULT_INJECTION
+static void tt_fail(bool on)
+{
+	WRITE_ONCE(current->make_it_fail, on);
+}
+#else
+static void tt_fail(bool on)
+{
+}
+#endif
+
+/* The base marked for failslab's cache-filter, where it exists. */
+static bool tt_failslab_ready;
+
+/*
+ * The base is marked through its sysfs "failslab" file: 6.12's
+ * kmem_cache_create() refuses SLAB_FAILSLAB (not in SLAB_FLAGS_PERMITTED).
+ */
+static void tt_failslab_mark(void)
+{
+	tt_failslab_ready = IS_ENABLED(CONFIG_FAILSLAB) &&
+			    !tt_write(TT_SYSFS, "failslab", "1");
+}
+
+/* ===== Caches over the base =========================================== */
+
+struct tt_cache {
+	struct sheaf_cache *sc;
+	long before;		/* the base's objects in use at creation */
+};
+
+static unsigned int tt_seq;
+
+static int tt_open_named(struct tt_cache *c, const char *name,
+			 unsigned int cap, unsigned int max_full,
+			 unsigned int max_empty)
+{
+	struct sheaf_cache_args args = {
+		.sheaf_capacity = cap,
+		.max_full_sheaves = max_full,
+		.max_empty_sheaves = max_empty,
+	};
+
+	c->before = tt_slab_objects();
+	c->sc = sheaf_cache_create(name, tt_base, &args);
+	if (IS_ERR(c->sc)) {
+		pr_info("# cannot create %s: %ld\n", name, PTR_ERR(c->sc));
+		return PTR_ERR(c->sc);
+	}
+	return 0;
+}
+
+static int tt_open(struct tt_cache *c, unsigned int cap,
+		   unsigned int max_full, unsigned int max_empty)
+{
+	char name[SHEAF_CACHE_NAME_MAX + 1];
+
+	snprintf(name, sizeof(name), "torture%u", ++tt_seq);
+	return tt_open_named(c, name, cap, max_full, max_empty);
+}
+
+/* Counted exactly, the base's objects in use since the cache was made. */
+static bool tt_delta(struct tt_cache *c, long *delta)
+{
+	long now = tt_slab_objects();
+
+	if (now < 0 || c->before < 0) {
+		tt_fig.inexact = true;
+		return false;
+	}
+	*delta = now - c->before;
+	return true;
+}
+
+/*
+ * With nobody using the cache, the base's objects in use are those the
+ * cache holds and the @held ones the test has.
+ */
+static bool tt_conserved(struct tt_cache *c, long held)
+{
+	unsigned long cached;
+	long delta;
+
+	if (!tt_delta(c, &delta))
+		return true;
+	cached = sheaf_cache_cached_objects(c->sc);
+	if (delta == (long)cached + held)
+		return true;
+	pr_info("# base has %ld objects out, cache holds %lu, test %ld\n",
+		delta, cached, held);
+	tt_failed = true;
+	return false;
+}
+
+/*
+ * Destroy the cache; the base must then hold exactly the @kept objects
+ * the test still has: not one lost or leaked.
+ */
+static bool tt_close(struct tt_cache *c, long kept)
+{
+	long delta;
+
+	tt_fig.cpu_dead += sheaf_cache_stat(c->sc, SC_CPU_DEAD);
+	tt_fig.refill_fail += sheaf_cache_stat(c->sc, SC_REFILL_FAIL);
+	tt_fig.reentrant += sheaf_cache_stat(c->sc, SC_REENTRANT);
+	sheaf_cache_destroy(c->sc);
+	c->sc = NULL;
+	if (!tt_delta(c, &delta) || delta == kept)
+		return true;
+	pr_info("# after destroy the base has %ld objects out, the test kept %ld\n",
+		delta, kept);
+	tt_fig.unaccounted += abs(delta - kept);
+	tt_failed = true;
+	return false;
+}
+
+/* Objects in the barns' full sheaves: what the shrinker can give back. */
+static unsigned long tt_barn_objects(struct sheaf_cache *sc)
+{
+	unsigned long n = 0;
+	int nid;
+
+	for_each_node(nid)
+		n += READ_ONCE(sc->barns[nid]->nr_full) * sc->capacity;
+	return n;
+}
+
+/* Allocate @n objects, then free them: they end up cached on this CPU. */
+static int tt_fill(struct sheaf_cache *sc, unsigned int n)
+{
+	void **chain = NULL, **obj;
+	int ret = 0;
+
+	while (n--) {
+		obj = sheaf_cache_alloc(sc, GFP_KERNEL);
+		if (!obj) {
+			ret = -ENOMEM;
+			break;
+		}
+		*obj = chain;
+		chain = obj;
+	}
+	while (chain) {
+		obj = chain;
+		chain = *obj;
+		sheaf_cache_free(sc, obj);
+	}
+	return ret;
+}
+
+/* ===== Objects and their owners ======================================= */
+
+/*
+ * An owner is a thread or an interrupt context. Each object it holds
+ * carries its tag; the owner remembers the sequence number it wrote, so
+ * an object that was handed to anyone else meanwhile no longer matches.
+ */
+struct tt_tag {
+	u32 owner;
+	u32 seq;
+	u64 check;
+};
+
+static_assert(sizeof(struct tt_tag) <= OBJ_SIZE);
+
+struct tt_obj {
+	void *obj;
+	u32 seq;
+};
+
+enum tt_count {
+	TT_OPS,
+	TT_ALLOC,
+	TT_ALLOC_NULL,
+	TT_FREE,
+	TT_PREFILL,
+	TT_PREFILL_NULL,
+	TT_REFILL,
+	TT_REFILL_ENOMEM,
+	TT_FROM_SHEAF,
+	TT_SHRINK,
+	TT_ERRORS,
+	TT_NR_COUNTS
+};
+
+static const char * const tt_count_names[] = {
+	[TT_OPS]		= "ops",
+	[TT_ALLOC]		= "alloc",
+	[TT_ALLOC_NULL]		= "alloc_null",
+	[TT_FREE]		= "free",
+	[TT_PREFILL]		= "prefill",
+	[TT_PREFILL_NULL]	= "prefill_null",
+	[TT_REFILL]		= "refill",
+	[TT_REFILL_ENOMEM]	= "refill_enomem",
+	[TT_FROM_SHEAF]		= "from_sheaf",
+	[TT_SHRINK]		= "shrink",
+	[TT_ERRORS]		= "errors",
+};
+
+static_assert(ARRAY_SIZE(tt_count_names) == TT_NR_COUNTS);
+
+struct tt_owner {
+	struct sheaf_cache *sc;
+	u32 id;
+	u32 seq;
+	bool faults;		/* failures are injected: NULL is no error */
+	unsigned int nheld;
+	unsigned int max;
+	struct tt_obj held[HELD_MAX];
+	u64 n[TT_NR_COUNTS];
+};
+
+static void tt_owner_init(struct tt_owner *o, struct sheaf_cache *sc,
+			  u32 id, unsigned int max, bool faults)
+{
+	o->sc = sc;
+	o->id = id;
+	o->max = max;
+	o->faults = faults;
+}
+
+static void tt_error(struct tt_owner *o, const char *what)
+{
+	/* A few lines say what broke; thousands would flood the console. */
+	if (o->n[TT_ERRORS]++ < 3)
+		pr_info("# owner %#x: %s\n", o->id, what);
+}
+
+static u64 tt_tag_word(const void *obj, u32 owner, u32 seq)
+{
+	return (u64)(unsigned long)obj ^ ((u64)owner << 32 | seq) ^
+	       0x5eaf5eaf00000000ULL;
+}
+
+static void tt_tag(struct tt_owner *o, void *obj, struct tt_obj *h)
+{
+	struct tt_tag *tag = obj;
+
+	h->obj = obj;
+	h->seq = ++o->seq;
+	tag->owner = o->id;
+	tag->seq = h->seq;
+	tag->check = tt_tag_word(obj, o->id, h->seq);
+}
+
+static bool tt_tag_ok(const struct tt_obj *h, u32 owner)
+{
+	const struct tt_tag *tag = h->obj;
+
+	return tag->owner == owner && tag->seq == h->seq &&
+	       tag->check == tt_tag_word(h->obj, owner, h->seq);
+}
+
+static void *tt_alloc(struct tt_owner *o, gfp_t gfp)
+{
+	void *obj = sheaf_cache_alloc(o->sc, gfp);
+
+	o->n[TT_ALLOC]++;
+	if (!obj) {
+		o->n[TT_ALLOC_NULL]++;
+		if (!o->faults)
+			tt_error(o, "allocation failed");
+	}
+	return obj;
+}
+
+static void tt_free(struct tt_owner *o, void *obj)
+{
+	sheaf_cache_free(o->sc, obj);
+	o->n[TT_FREE]++;
+}
+
+/* Hold @obj, tagged, or free it when the owner's hands are full. */
+static void tt_keep(struct tt_owner *o, void *obj)
+{
+	if (!obj)
+		return;
+	if (o->nheld < o->max)
+		tt_tag(o, obj, &o->held[o->nheld++]);
+	else
+		tt_free(o, obj);
+}
+
+/* Let go of a held object, chosen by @r; its tag must be intact. */
+static struct tt_obj tt_take(struct tt_owner *o, u32 r)
+{
+	unsigned int i = r % o->nheld;
+	struct tt_obj h = o->held[i];
+
+	o->held[i] = o->held[--o->nheld];
+	if (!tt_tag_ok(&h, o->id))
+		tt_error(o, "held object changed hands");
+	return h;
+}
+
+static void tt_free_all(struct tt_owner *o)
+{
+	while (o->nheld)
+		tt_free(o, tt_take(o, 0).obj);
+}
+
+/* The cache still hands out and takes back objects, tags intact. */
+static void tt_works(struct sheaf_cache *sc)
+{
+	struct tt_owner *o = kzalloc(sizeof(*o), GFP_KERNEL);
+	unsigned int i;
+
+	if (!EXPECT(o))
+		return;
+	tt_owner_init(o, sc, 0xc0de, HELD_MAX, false);
+	for (i = 0; i < 3 * HELD_MAX; i++) {
+		if (o->nheld == o->max)
+			tt_free(o, tt_take(o, i).obj);
+		tt_keep(o, tt_alloc(o, GFP_KERNEL));
+	}
+	tt_free_all(o);
+	EXPECT_EQ(o->n[TT_ERRORS], 0);
+	EXPECT_EQ(o->n[TT_ALLOC], 3 * HELD_MAX);
+	kfree(o);
+}
+
+/* ===== Timed runs: threads and interrupts on every CPU ================ */
+
+/* A hand-over ring: objects one thread passes to the next. */
+struct tt_ring {
+	spinlock_t lock;	/* protects n and objs */
+	unsigned int n;
+	u32 from;		/* the sender's owner id */
+	struct tt_obj objs[RING_MAX];
+};
+
+/* An hrtimer on a thread's CPU that allocates and frees, in hardirq or softirq. */
+struct tt_irq {
+	struct hrtimer timer;
+	struct tt_owner own;
+	struct rnd_state rnd;
+	u64 period_ns;
+	bool hard;
+};
+
+struct tt_run;
+
+struct tt_thread {
+	struct tt_owner own;
+	struct tt_run *run;
+	struct rnd_state rnd;
+	spinlock_t lock;	/* stands for a caller's lock */
+	struct sheaf *sheaf;	/* a prefilled sheaf kept across ops */
+	struct tt_ring ring;	/* objects passed to this thread */
+	struct tt_irq irq[2];	/* hardirq and softirq users of its CPU */
+	struct completion done;
+	bool started;
+};
+
+enum tt_op {
+	OP_ALLOC,
+	OP_ALLOC_ZERO,
+	OP_ALLOC_IRQOFF,
+	OP_FREE,
+	OP_FREE_IRQOFF,
+	OP_PASS,
+	OP_RECEIVE,
+	OP_PREFILL,
+	OP_SHEAF,
+	OP_SHRINK,
+	OP_PEEK,
+	TT_NR_OPS
+};
+
+/* A timed run: what it does, and what it found. */
+struct tt_spec {
+	const u16 *mix;		/* weight of each operation */
+	bool bound;		/* a thread bound to each online CPU */
+	bool irq;		/* hrtimers on each thread's CPU */
+	bool hotplug;		/* CPUs come and go: check the dead ones */
+	bool faults;		/* the threads ask for failures after a warm-up */
+};
+
+struct tt_run {
+	const struct tt_spec *spec;
+	struct sheaf_cache *sc;
+	/*
+	 * Times by the clocksource, not jiffies: a kernel with a periodic
+	 * tick loses ticks under emulation, and its jiffies fall behind.
+	 */
+	ktime_t end;
+	ktime_t cap;		/* the latest end of a run with faults */
+	ktime_t arm_at;		/* when the faults start */
+	bool over;		/* the threads are to stop */
+	bool armed;
+	unsigned int nr;
+	unsigned long offline_checks;
+	unsigned long stranded;
+	u64 snap[SC_NR_STATS];	/* the cache's counters at the start */
+	struct tt_thread *threads;
+};
+
+/* What the last timed run found, for the cases that judge it. */
+static struct tt_result {
+	bool ran;
+	u64 n[TT_NR_COUNTS];	/* threads and interrupts together */
+	u64 irq_calls;		/* allocs and frees from interrupts */
+	u64 hard_ops;
+	u64 soft_ops;
+	u64 stat[SC_NR_STATS];	/* the cache's counters over the run */
+	unsigned long offline_checks;
+	unsigned long stranded;
+	bool conserved;
+	bool accounted;
+} tt_res;
+
+static u32 tt_rand(struct tt_thread *t)
+{
+	return prandom_u32_state(&t->rnd);
+}
+
+static void op_alloc(struct tt_thread *t)
+{
+	tt_keep(&t->own, tt_alloc(&t->own, GFP_KERNEL));
+}
+
+/* Zeroed, whoever used the object last. */
+static void op_alloc_zero(struct tt_thread *t)
+{
+	void *obj = tt_alloc(&t->own, GFP_KERNEL | __GFP_ZERO);
+
+	if (obj && memchr_inv(obj, 0, OBJ_SIZE))
+		tt_error(&t->own, "__GFP_ZERO object not zeroed");
+	tt_keep(&t->own, obj);
+}
+
+/* IRQs off: no batch from or to the base, single objects only. */
+static void op_alloc_irqoff(struct tt_thread *t)
+{
+	unsigned long flags;
+	void *obj;
+
+	local_irq_save(flags);
+	obj = tt_alloc(&t->own, GFP_ATOMIC);
+	local_irq_restore(flags);
+	tt_keep(&t->own, obj);
+}
+
+static void op_free(struct tt_thread *t)
+{
+	if (t->own.nheld)
+		tt_free(&t->own, tt_take(&t->own, tt_rand(t)).obj);
+}
+
+static void op_free_irqoff(struct tt_thread *t)
+{
+	unsigned long flags;
+
+	if (!t->own.nheld)
+		return;
+	local_irq_save(flags);
+	tt_free(&t->own, tt_take(&t->own, tt_rand(t)).obj);
+	local_irq_restore(flags);
+}
+
+/* Hand an object to the next thread, which frees it on its own CPU. */
+static void op_pass(struct tt_thread *t)
+{
+	struct tt_run *run = t->run;
+	struct tt_ring *ring;
+	struct tt_obj h;
+
+	if (!t->own.nheld)
+		return;
+	ring = &run->threads[(t - run->threads + 1) % run->nr].ring;
+	h = tt_take(&t->own, tt_rand(t));
+	spin_lock(&ring->lock);
+	if (ring->n < RING_MAX) {
+		ring->objs[ring->n++] = h;
+		h.obj = NULL;
+	}
+	spin_unlock(&ring->lock);
+	if (h.obj)
+		tt_free(&t->own, h.obj);
+}
+
+static bool tt_ring_pop(struct tt_ring *ring, struct tt_obj *h)
+{
+	bool ok;
+
+	spin_lock(&ring->lock);
+	ok = ring->n;
+	if (ok)
+		*h = ring->objs[--ring->n];
+	spin_unlock(&ring->lock);
+	return ok;
+}
+
+/* Take what was passed: free half of it here, keep the rest. */
+static void op_receive(struct tt_thread *t)
+{
+	struct tt_obj h;
+	unsigned int i;
+
+	for (i = 0; tt_ring_pop(&t->ring, &h); i++) {
+		if (!tt_tag_ok(&h, t->ring.from))
+			tt_error(&t->own, "passed object changed hands");
+		if (i & 1)
+			tt_free(&t->own, h.obj);
+		else
+			tt_keep(&t->own, h.obj);
+	}
+}
+
+static struct sheaf *tt_prefill(struct tt_owner *o, unsigned int want)
+{
+	struct sheaf *sheaf = sheaf_cache_prefill_sheaf(o->sc, GFP_KERNEL,
+							want);
+
+	o->n[TT_PREFILL]++;
+	if (!sheaf) {
+		o->n[TT_PREFILL_NULL]++;
+		if (!o->faults)
+			tt_error(o, "prefill failed");
+	} else if (sheaf_cache_sheaf_size(sheaf) < want) {
+		tt_error(o, "prefilled sheaf holds too few objects");
+	}
+	return sheaf;
+}
+
+/*
+ * In a section that can neither sleep nor fail, as the API's users have
+ * it, take @want objects, or every one for @all: none may be missing,
+ * whatever happens to the base meanwhile.
+ */
+static void tt_take_from_sheaf(struct tt_thread *t, struct sheaf *sheaf,
+			       unsigned int want, bool all)
+{
+	struct tt_owner *o = &t->own;
+	unsigned int size = sheaf_cache_sheaf_size(sheaf), got = 0;
+	void *obj = NULL, *extra = NULL;
+	unsigned long flags;
+
+	want = all ? size : min(want, size);
+	spin_lock_irqsave(&t->lock, flags);
+	while (got < want) {
+		obj = sheaf_cache_alloc_from_sheaf(o->sc, 0, sheaf);
+		if (!obj)
+			break;
+		got++;
+		tt_keep(o, obj);
+	}
+	if (all)
+		extra = sheaf_cache_alloc_from_sheaf(o->sc, 0, sheaf);
+	spin_unlock_irqrestore(&t->lock, flags);
+	o->n[TT_FROM_SHEAF] += got;
+	if (got != want)
+		tt_error(o, "prefilled sheaf ran dry early");
+	if (extra) {
+		tt_error(o, "empty sheaf handed out an object");
+		tt_keep(o, extra);
+	}
+}
+
+/* 0 with at least @want objects, or -ENOMEM with the sheaf as it was. */
+static void tt_refill(struct tt_owner *o, struct sheaf **sheafp,
+		      unsigned int want)
+{
+	struct sheaf *old = *sheafp;
+	unsigned int size = sheaf_cache_sheaf_size(old);
+	int ret = sheaf_cache_refill_sheaf(o->sc, GFP_KERNEL, sheafp, want);
+
+	o->n[TT_REFILL]++;
+	if (!ret) {
+		if (sheaf_cache_sheaf_size(*sheafp) < want)
+			tt_error(o, "refilled sheaf holds too few objects");
+		return;
+	}
+	o->n[TT_REFILL_ENOMEM]++;
+	if (ret != -ENOMEM || !o->faults)
+		tt_error(o, "refill failed");
+	if (*sheafp != old || sheaf_cache_sheaf_size(old) != size)
+		tt_error(o, "failed refill changed the sheaf");
+}
+
+/* Prefill (sometimes oversize), take, maybe refill, return. */
+static void op_prefill(struct tt_thread *t)
+{
+	unsigned int want = 1 + tt_rand(t) % (3 * CAP);
+	u32 r = tt_rand(t);
+	struct sheaf *sheaf;
+
+	sheaf = tt_prefill(&t->own, want);
+	if (!sheaf)
+		return;
+	tt_take_from_sheaf(t, sheaf, want, r & 1);
+	if (r & 2)
+		tt_refill(&t->own, &sheaf, 1 + (r >> 8) % (3 * CAP));
+	sheaf_cache_return_sheaf(t->own.sc, GFP_KERNEL, sheaf);
+}
+
+/* A prefilled sheaf kept out across operations, as a caller would. */
+static void op_sheaf(struct tt_thread *t)
+{
+	u32 r = tt_rand(t);
+
+	if (!t->sheaf) {
+		t->sheaf = tt_prefill(&t->own, 1 + r % (2 * CAP));
+		return;
+	}
+	switch (r % 4) {
+	case 0:
+		tt_take_from_sheaf(t, t->sheaf, 1 + (r >> 8) % 4, false);
+		break;
+	case 1:
+		tt_refill(&t->own, &t->sheaf, 1 + (r >> 8) % (3 * CAP));
+		break;
+	case 2:
+		tt_take_from_sheaf(t, t->sheaf, 0, true);
+		break;
+	default:
+		sheaf_cache_return_sheaf(t->own.sc, GFP_KERNEL, t->sheaf);
+		t->sheaf = NULL;
+	}
+}
+
+static void op_shrink(struct tt_thread *t)
+{
+	sheaf_cache_shrink(t->own.sc);
+	t->own.n[TT_SHRINK]++;
+}
+
+/*
+ * The introspection calls. The cache holds at most two sheaves per CPU
+ * and the barns' limit, give or take a sheaf per CPU that a lost race
+ * forces into a barn and one counted twice as it moves.
+ */
+static void op_peek(struct tt_thread *t)
+{
+	struct sheaf_cache *sc = t->own.sc;
+	unsigned long limit = (4UL * nr_cpu_ids + MAX_FULL * nr_node_ids) *
+			      CAP;
+
+	if (sheaf_cache_cached_objects(sc) > limit)
+		tt_error(&t->own, "cache holds more than its limits allow");
+	if (sheaf_cache_capacity(sc) != CAP)
+		tt_error(&t->own, "capacity changed");
+	sheaf_cache_stat(sc, tt_rand(t) % SC_NR_STATS);
+}
+
+static void (* const tt_ops[TT_NR_OPS])(struct tt_thread *t) = {
+	[OP_ALLOC]		= op_alloc,
+	[OP_ALLOC_ZERO]		= op_alloc_zero,
+	[OP_ALLOC_IRQOFF]	= op_alloc_irqoff,
+	[OP_FREE]		= op_free,
+	[OP_FREE_IRQOFF]	= op_free_irqoff,
+	[OP_PASS]		= op_pass,
+	[OP_RECEIVE]		= op_receive,
+	[OP_PREFILL]		= op_prefill,
+	[OP_SHEAF]		= op_sheaf,
+	[OP_SHRINK]		= op_shrink,
+	[OP_PEEK]		= op_peek,
+};
+
+/* Weights of the operations, per mille. */
+static const u16 mix_stress[TT_NR_OPS] = {
+	[OP_ALLOC] = 350, [OP_ALLOC_ZERO] = 20, [OP_ALLOC_IRQOFF] = 30,
+	[OP_FREE] = 300, [OP_FREE_IRQOFF] = 30, [OP_PASS] = 80,
+	[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_PEEK] = 10,
+};
+
+/* The stress, and now and then a shrink racing with the CPUs' deaths. */
+static const u16 mix_hotplug[TT_NR_OPS] = {
+	[OP_ALLOC] = 350, [OP_ALLOC_ZERO] = 20, [OP_ALLOC_IRQOFF] = 30,
+	[OP_FREE] = 300, [OP_FREE_IRQOFF] = 30, [OP_PASS] = 80,
+	[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_SHRINK] = 1,
+	[OP_PEEK] = 9,
+};
+
+static const u16 mix_faults[TT_NR_OPS] = {
+	[OP_ALLOC] = 330, [OP_ALLOC_IRQOFF] = 20, [OP_FREE] = 300,
+	[OP_FREE_IRQOFF] = 20, [OP_PASS] = 50, [OP_RECEIVE] = 50,
+	[OP_PREFILL] = 130, [OP_SHEAF] = 100,
+};
+
+/* Nothing but the fast paths, for interrupts to land in. */
+static const u16 mix_irq[TT_NR_OPS] = {
+	[OP_ALLOC] = 500, [OP_FREE] = 500,
+};
+
+static const u16 mix_soak[TT_NR_OPS] = {
+	[OP_ALLOC] = 250, [OP_ALLOC_ZERO] = 30, [OP_ALLOC_IRQOFF] = 40,
+	[OP_FREE] = 230, [OP_FREE_IRQOFF] = 40, [OP_PASS] = 80,
+	[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_SHEAF] = 100,
+	[OP_SHRINK] = 2, [OP_PEEK] = 48,
+};
+
+static enum tt_op tt_pick(struct tt_thread *t)
+{
+	const u16 *mix = t->run->spec->mix;
+	unsigned int total = 0, r, op;
+
+	for (op = 0; op < TT_NR_OPS; op++)
+		total += mix[op];
+	r = tt_rand(t) % total;
+	for (op = 0; r >= mix[op]; op++)
+		r -= mix[op];
+	return op;
+}
+
+/* ----- Interrupt-context users ----- */
+
+static enum hrtimer_restart tt_irq_fn(struct hrtimer *timer)
+{
+	struct tt_irq *x = container_of(timer, struct tt_irq, timer);
+	struct tt_owner *o = &x->own;
+	u32 r = prandom_u32_state(&x->rnd);
+
+	if (x->hard ? !in_hardirq() : !in_serving_softirq())
+		tt_error(o, "timer ran in the wrong context");
+	if (o->nheld && (o->nheld == o->max || r & 1))
+		tt_free(o, tt_take(o, r >> 1).obj);
+	else
+		tt_keep(o, tt_alloc(o, GFP_ATOMIC));
+	o->n[TT_OPS]++;
+	hrtimer_forward_now(timer, ns_to_ktime(x->period_ns));
+	return HRTIMER_RESTART;
+}
+
+static enum hrtimer_mode tt_irq_mode(struct tt_irq *x)
+{
+	return x->hard ? HRTIMER_MODE_REL_PINNED_HARD :
+			 HRTIMER_MODE_REL_PINNED_SOFT;
+}
+
+/* Called on the thread's own CPU, where the timers stay pinned. */
+static void tt_irq_start(struct tt_thread *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t->irq); i++) {
+		struct tt_irq *x = &t->irq[i];
+
+		hrtimer_init(&x->timer, CLOCK_MONOTONIC, tt_irq_mode(x));
+		x->timer.function = tt_irq_fn;
+		hrtimer_start(&x->timer, ns_to_ktime(x->period_ns),
+			      tt_irq_mode(x));
+	}
+}
+
+static void tt_irq_stop(struct tt_thread *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t->irq); i++) {
+		hrtimer_cancel(&t->irq[i].timer);
+		tt_free_all(&t->irq[i].own);
+	}
+}
+
+/* ----- Threads ----- */
+
+static int tt_thread_fn(void *arg)
+{
+	struct tt_thread *t = arg;
+	struct tt_run *run = t->run;
+
+	if (run->spec->irq)
+		tt_irq_start(t);
+	while (!READ_ONCE(run->over)) {
+		if (run->spec->faults)
+			tt_fail(READ_ONCE(run->armed));
+		tt_ops[tt_pick(t)](t);
+		if (!(++t->own.n[TT_OPS] & 63))
+			cond_resched();
+	}
+	tt_fail(false);
+	if (run->spec->irq)
+		tt_irq_stop(t);
+	if (t->sheaf)
+		sheaf_cache_return_sheaf(t->own.sc, GFP_KERNEL, t->sheaf);
+	t->sheaf = NULL;
+	/* What it still holds stays held through the destroy. */
+	kthread_complete_and_exit(&t->done, 0);
+}
+
+static void tt_thread_init(struct tt_run *run, unsigned int i)
+{
+	const struct tt_spec *spec = run->spec;
+	struct tt_thread *t = &run->threads[i];
+	bool faults = spec->faults;
+	unsigned int k;
+
+	t->run = run;
+	tt_owner_init(&t->own, run->sc, 1 + i, HELD_MAX, faults);
+	prandom_seed_state(&t->rnd, seed + i);
+	spin_lock_init(&t->lock);
+	spin_lock_init(&t->ring.lock);
+	t->ring.from = 1 + (i + run->nr - 1) % run->nr;
+	init_completion(&t->done);
+	for (k = 0; k < ARRAY_SIZE(t->irq); k++) {
+		struct tt_irq *x = &t->irq[k];
+
+		x->hard = !k;
+		x->period_ns = x->hard ? HARD_NS : SOFT_NS;
+		tt_owner_init(&x->own, run->sc, 0x1000 + 2 * i + k, IRQ_HELD,
+			      faults);
+		prandom_seed_state(&x->rnd, seed ^ (0x1000 + 2 * i + k));
+	}
+}
+
+/* Bound threads: one per online CPU, each with its interrupts there. */
+static void tt_start_bound(struct tt_run *run)
+{
+	unsigned int i = 0;
+	int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct task_struct *task;
+
+		if (i == run->nr)
+			break;
+		task = kthread_create_on_node(tt_thread_fn, &run->threads[i],
+					      cpu_to_node(cpu),
+					      "sc_torture/%d", cpu);
+		if (IS_ERR(task))
+			continue;
+		kthread_bind(task, cpu);
+		run->threads[i++].started = true;
+		wake_up_process(task);
+	}
+	cpus_read_unlock();
+}
+
+/* Unbound threads: the scheduler moves them off CPUs that go away. */
+static void tt_start_unbound(struct tt_run *run)
+{
+	unsigned int i;
+
+	for (i = 0; i < run->nr; i++) {
+		struct task_struct *task;
+
+		task = kthread_run(tt_thread_fn, &run->threads[i],
+				   "sc_torture/u%u", i);
+		run->threads[i].started = !IS_ERR(task);
+	}
+}
+
+/*
+ * Under cpus_read_lock() no CPU is half-way: one that is offline has been
+ * through the cache's teardown, so it must hold nothing.
+ */
+static void tt_check_offline(struct tt_run *run)
+{
+	int cpu;
+
+	cpus_read_lock();
+	for_each_present_cpu(cpu) {
+		struct sc_cpu *pcp = per_cpu_ptr(run->sc->cpu, cpu);
+
+		if (cpu_online(cpu))
+			continue;
+		run->offline_checks++;
+		if ((READ_ONCE(pcp->main->size) || READ_ONCE(pcp->spare)) &&
+		    !run->stranded++)
+			pr_info("# cpu%d is offline with sheaves cached\n", cpu);
+	}
+	cpus_read_unlock();
+}
+
+/* Failures the cache reported since the run began. */
+static u64 tt_failures(struct tt_run *run)
+{
+	return sheaf_cache_stat(run->sc, SC_REFILL_FAIL) -
+	       run->snap[SC_REFILL_FAIL] +
+	       sheaf_cache_stat(run->sc, SC_PREFILL_FAIL) -
+	       run->snap[SC_PREFILL_FAIL];
+}
+
+/*
+ * The monitor: the faults start once the threads have filled the cache
+ * for a while, and a run with faults goes on until it has seen a few (a
+ * slow machine gets few operations done), up to its cap.
+ */
+static void tt_tick(struct tt_run *run)
+{
+	ktime_t now = ktime_get();
+
+	if (run->spec->faults && !run->armed && ktime_after(now, run->arm_at))
+		WRITE_ONCE(run->armed, true);
+	if (!run->over && ktime_after(now, run->end) &&
+	    (!run->spec->faults || tt_failures(run) >= 16 ||
+	     ktime_after(now, run->cap)))
+		WRITE_ONCE(run->over, true);
+	if (run->spec->hotplug)
+		tt_check_offline(run);
+}
+
+/* Wait for the threads, checking on them meanwhile. */
+static void tt_wait(struct tt_run *run)
+{
+	unsigned int i;
+
+	for (i = 0; i < run->nr; i++) {
+		struct tt_thread *t = &run->threads[i];
+
+		if (!t->started)
+			continue;
+		/* Short waits: never a task blocked for minutes. */
+		while (!wait_for_completion_timeout(&t->done, HZ / 20))
+			tt_tick(run);
+	}
+}
+
+/* Free what was passed but never received. */
+static void tt_drain_rings(struct tt_run *run)
+{
+	struct tt_obj h;
+	unsigned int i;
+
+	for (i = 0; i < run->nr; i++) {
+		struct tt_thread *t = &run->threads[i];
+
+		while (tt_ring_pop(&t->ring, &h)) {
+			if (!tt_tag_ok(&h, t->ring.from))
+				tt_error(&t->own, "passed object changed hands");
+			tt_free(&t->own, h.obj);
+		}
+	}
+}
+
+static void tt_add_counts(u64 *sum, const struct tt_owner *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < TT_NR_COUNTS; i++)
+		sum[i] += o->n[i];
+}
+
+/* Totals into tt_res; returns the objects the threads still hold. */
+static long tt_collect(struct tt_run *run)
+{
+	long held = 0;
+	unsigned int i;
+
+	for (i = 0; i < run->nr; i++) {
+		struct tt_thread *t = &run->threads[i];
+
+		tt_add_counts(tt_res.n, &t->own);
+		tt_add_counts(tt_res.n, &t->irq[0].own);
+		tt_add_counts(tt_res.n, &t->irq[1].own);
+		tt_res.hard_ops += t->irq[0].own.n[TT_OPS];
+		tt_res.soft_ops += t->irq[1].own.n[TT_OPS];
+		tt_res.irq_calls += t->irq[0].own.n[TT_ALLOC] +
+				    t->irq[0].own.n[TT_FREE] +
+				    t->irq[1].own.n[TT_ALLOC] +
+				    t->irq[1].own.n[TT_FREE];
+		held += t->own.nheld;
+	}
+	for (i = 0; i < SC_NR_STATS; i++)
+		tt_res.stat[i] = sheaf_cache_stat(run->sc, i) - run->snap[i];
+	tt_res.offline_checks = run->offline_checks;
+	tt_res.stranded = run->stranded;
+	return held;
+}
+
+/* After the destroy: the base takes back what the threads kept. */
+static void tt_release_kept(struct tt_run *run)
+{
+	unsigned int i;
+
+	for (i = 0; i < run->nr; i++) {
+		struct tt_owner *o = &run->threads[i].own;
+		u64 errors = o->n[TT_ERRORS];
+
+		while (o->nheld)
+			kmem_cache_free(tt_base, tt_take(o, 0).obj);
+		tt_res.n[TT_ERRORS] += o->n[TT_ERRORS] - errors;
+	}
+}
+
+static void tt_print_counts(void)
+{
+	char buf[320];
+	int len = 0;
+	unsigned int i;
+
+	for (i = 0; i < TT_NR_COUNTS; i++)
+		if (tt_res.n[i])
+			len += scnprintf(buf + len, sizeof(buf) - len,
+					 " %s=%llu", tt_count_names[i],
+					 tt_res.n[i]);
+	pr_info("#%s\n", buf);
+	pr_info("# cache: reentrant=%llu refill_fail=%llu prefill_fail=%llu cpu_dead=%llu; irq: hardirq_ops=%llu softirq_ops=%llu\n",
+		tt_res.stat[SC_REENTRANT], tt_res.stat[SC_REFILL_FAIL],
+		tt_res.stat[SC_PREFILL_FAIL], tt_res.stat[SC_CPU_DEAD],
+		tt_res.hard_ops, tt_res.soft_ops);
+}
+
+/*
+ * Where CPUs die, shrink first: a CPU dying between two reads would move
+ * objects from the cache to the base. Nothing may stay cached then: what
+ * would is stranded on an offline CPU.
+ */
+static bool tt_run_conserved(struct tt_run *run, struct tt_cache *c,
+			     long held)
+{
+	if (run->spec->hotplug) {
+		sheaf_cache_shrink(c->sc);
+		if (!EXPECT_EQ(sheaf_cache_cached_objects(c->sc), 0))
+			return false;
+	}
+	return tt_conserved(c, held);
+}
+
+static void tt_run_threads(struct tt_run *run)
+{
+	pr_info("# %u %s threads%s, %u ms, seed %llu\n", run->nr,
+		run->spec->bound ? "bound" : "unbound",
+		run->spec->irq ? " with hardirq and softirq timers" : "",
+		tt_ms, seed);
+	run->end = ktime_add_ms(ktime_get(), tt_ms);
+	run->cap = ktime_add_ms(ktime_get(), 4 * tt_ms);
+	run->arm_at = ktime_add_ms(ktime_get(), tt_ms / 4);
+	if (run->spec->bound)
+		tt_start_bound(run);
+	else
+		tt_start_unbound(run);
+	tt_wait(run);
+}
+
+static struct tt_run *tt_run_alloc(const struct tt_spec *spec,
+				   struct sheaf_cache *sc)
+{
+	struct tt_run *run = kzalloc(sizeof(*run), GFP_KERNEL);
+	unsigned int i;
+
+	if (!run)
+		return NULL;
+	run->spec = spec;
+	run->sc = sc;
+	/* Unbound: more threads than CPUs, so every CPU that is up works. */
+	run->nr = spec->bound ? num_online_cpus() : 2 * num_possible_cpus();
+	run->threads = kvcalloc(run->nr, sizeof(*run->threads), GFP_KERNEL);
+	if (!run->threads) {
+		kfree(run);
+		return NULL;
+	}
+	for (i = 0; i < run->nr; i++)
+		tt_thread_init(run, i);
+	for (i = 0; i < SC_NR_STATS; i++)
+		run->snap[i] = sheaf_cache_stat(sc, i);
+	return run;
+}
+
+/*
+ * One timed run on a fresh cache, judged by the cases after it through
+ * tt_res. The threads keep what they hold through the destroy, which must
+ * leave exactly those objects with the base.
+ */
+static int tt_timed(const struct tt_spec *spec)
+{
+	struct tt_cache c;
+	struct tt_run *run;
+	long held;
+	int ret;
+
+	memset(&tt_res, 0, sizeof(tt_res));
+	ret = tt_open(&c, CAP, MAX_FULL, MAX_FULL);
+	if (ret)
+		return ret;
+	run = tt_run_alloc(spec, c.sc);
+	if (!run) {
+		tt_close(&c, 0);
+		return -ENOMEM;
+	}
+	tt_run_threads(run);
+	tt_drain_rings(run);
+	held = tt_collect(run);
+	tt_res.conserved = tt_run_conserved(run, &c, held);
+	tt_res.accounted = tt_close(&c, held);
+	tt_release_kept(run);
+	tt_print_counts();
+	tt_fig.ops += tt_res.n[TT_OPS];
+	tt_fig.alloc_null += tt_res.n[TT_ALLOC_NULL];
+	tt_fig.irq_ops += tt_res.hard_ops + tt_res.soft_ops;
+	kvfree(run->threads);
+	kfree(run);
+	tt_res.ran = true;
+	return 0;
+}
+
+/* ===== Cases shared by the timed modes ================================ */
+
+/* Every alloc and free call is counted once, as fast or slow. */
+static int case_stats_consistent(void)
+{
+	if (!EXPECT(tt_res.ran))
+		return -EINVAL;
+	EXPECT_EQ(tt_res.stat[SC_ALLOC_FAST] + tt_res.stat[SC_ALLOC_SLOW],
+		  tt_res.n[TT_ALLOC]);
+	EXPECT_EQ(tt_res.stat[SC_FREE_FAST] + tt_res.stat[SC_FREE_SLOW],
+		  tt_res.n[TT_FREE]);
+	EXPECT(tt_res.stat[SC_ALLOC_SLOW] >= tt_res.n[TT_ALLOC_NULL]);
+	EXPECT(tt_res.conserved);
+	return 0;
+}
+
+/* Not one object lost or leaked, here and over every case before. */
+static int case_base_accounting(void)
+{
+	long now = tt_slab_objects();
+
+	if (tt_fig.inexact || now < 0 || tt_base_start < 0) {
+		pr_info("# no exact slab count: boot with slub_debug=FZP,sc_st_acct*\n");
+		return 1;
+	}
+	if (tt_res.ran)
+		EXPECT(tt_res.accounted);
+	EXPECT_EQ(tt_fig.unaccounted, 0);
+	EXPECT_EQ(now, tt_base_start);
+	return 0;
+}
+
+/* ===== mode=stress, mode=hotplug ====================================== */
+
+static int case_stress(void)
+{
+	static const struct tt_spec spec = {
+		.mix = mix_stress,
+		.bound = true,
+	};
+	int ret = tt_timed(&spec);
+
+	if (ret)
+		return ret;
+	EXPECT_EQ(tt_res.n[TT_ERRORS], 0);
+	EXPECT(tt_res.n[TT_FROM_SHEAF]);
+	return 0;
+}
+
+static int case_stress_under_hotplug(void)
+{
+	static const struct tt_spec spec = {
+		.mix = mix_hotplug,
+		.hotplug = true,
+	};
+	int ret = tt_timed(&spec);
+
+	if (ret)
+		return ret;
+	EXPECT_EQ(tt_res.n[TT_ERRORS], 0);
+	return 0;
+}
+
+static int case_cpus_went_offline(void)
+{
+	if (!EXPECT(tt_res.ran))
+		return -EINVAL;
+	pr_info("# %llu CPU deaths seen by the cache, %lu checks of offline CPUs\n",
+		tt_res.stat[SC_CPU_DEAD], tt_res.offline_checks);
+	EXPECT(tt_res.stat[SC_CPU_DEAD]);
+	EXPECT(tt_res.offline_checks);
+	return 0;
+}
+
+static int case_nothing_stranded(void)
+{
+	if (!EXPECT(tt_res.ran))
+		return -EINVAL;
+	EXPECT_EQ(tt_res.stranded, 0);
+	EXPECT(tt_res.conserved);
+	return 0;
+}
+
+/* ===== mode=irq ======================================================= */
+
+static int case_irq_stress(void)
+{
+	static const struct tt_spec spec = {
+		.mix = mix_irq,
+		.bound = true,
+		.irq = true,
+	};
+	int ret = tt_timed(&spec);
+
+	if (ret)
+		return ret;
+	EXPECT_EQ(tt_res.n[TT_ERRORS], 0);
+	EXPECT(tt_res.hard_ops);
+	EXPECT(tt_res.soft_ops);
+	return 0;
+}
+
+/* The re-entrancy fallback fired, and only where it can: in interrupts. */
+static int case_reentrant_fired(void)
+{
+	if (!EXPECT(tt_res.ran))
+		return -EINVAL;
+	pr_info("# reentrant fallbacks: %llu of %llu interrupt-context calls\n",
+		tt_res.stat[SC_REENTRANT], tt_res.irq_calls);
+	EXPECT(tt_res.stat[SC_REENTRANT]);
+	EXPECT(tt_res.stat[SC_REENTRANT] <= tt_res.irq_calls);
+	return 0;
+}
+
+/* ===== mode=soak ====================================================== */
+
+static int case_soak(void)
+{
+	static const struct tt_spec spec = {
+		.mix = mix_soak,
+		.bound = true,
+		.irq = true,
+	};
+	int ret = tt_timed(&spec);
+	unsigned int op;
+
+	if (ret)
+		return ret;
+	pr_info("# soak: %llu operations, %llu of them from interrupts\n",
+		tt_res.n[TT_OPS], tt_res.hard_ops + tt_res.soft_ops);
+	EXPECT_EQ(tt_res.n[TT_ERRORS], 0);
+	/* Failures are not injected here; everything else must have run. */
+	for (op = TT_ALLOC; op < TT_ERRORS; op++) {
+		if (op == TT_ALLOC_NULL || op == TT_PREFILL_NULL ||
+		    op == TT_REFILL_ENOMEM || tt_res.n[op])
+			continue;
+		pr_info("# the soak never did %s\n", tt_count_names[op]);
+		tt_failed = true;
+	}
+	return 0;
+}
+
+/* ===== mode=faults ==================================================== */
+
+/* Whether the shell armed exactly this; other cases are skipped. */
+static bool tt_armed(unsigned int slab, unsigned int sheaf)
+{
+	if (slab && !tt_failslab_ready)
+		return false;
+	return slab_pct == slab && sheaf_pct == sheaf;
+}
+
+/* Single-CPU cases: counters are exact with migration disabled. */
+static int tt_faults_open(struct tt_cache *c, unsigned int max_full)
+{
+	int ret = tt_open(c, CAP, max_full, MAX_FULL);
+
+	if (!ret)
+		migrate_disable();
+	return ret;
+}
+
+static void tt_faults_close(struct tt_cache *c, long kept)
+{
+	tt_fail(false);
+	migrate_enable();
+	tt_close(c, kept);
+}
+
+/* Nothing cached and every base allocation failing: clean NULLs. */
+static int case_prefill_fails_cleanly(void)
+{
+	struct tt_cache c;
+	int ret;
+
+	if (!tt_armed(100, 0))
+		return 1;
+	ret = tt_faults_open(&c, MAX_FULL);
+	if (ret)
+		return ret;
+	tt_fail(true);
+	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 1));
+	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, CAP));
+	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 4 * CAP));
+	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_ATOMIC, 2));
+	EXPECT(!sheaf_cache_alloc(c.sc, GFP_KERNEL));
+	tt_fail(false);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_PREFILL_FAIL), 4);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_REFILL_FAIL), 5);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_ALLOC_SLOW), 1);
+	EXPECT_EQ(sheaf_cache_cached_objects(c.sc), 0);
+	tt_conserved(&c, 0);
+	tt_faults_close(&c, 0);
+	return 0;
+}
+
+/* A failed refill leaves the sheaf and its objects as they were. */
+static int case_refill_enomem_keeps_sheaf(void)
+{
+	struct sheaf *sheaf, *old;
+	void *a, *b, *objs[CAP];
+	struct tt_cache c;
+	unsigned int i;
+	int ret;
+
+	if (!tt_armed(100, 0))
+		return 1;
+	ret = tt_faults_open(&c, MAX_FULL);
+	if (ret)
+		return ret;
+	sheaf = sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, CAP);
+	if (!EXPECT(sheaf && sheaf_cache_sheaf_size(sheaf) == CAP)) {
+		sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, sheaf);
+		tt_faults_close(&c, 0);
+		return -EINVAL;
+	}
+	for (i = 0; i < CAP - 2; i++)
+		objs[i] = sheaf_cache_alloc_from_sheaf(c.sc, 0, sheaf);
+	old = sheaf;
+	tt_fail(true);
+	EXPECT(sheaf_cache_refill_sheaf(c.sc, GFP_KERNEL, &sheaf, CAP) ==
+	       -ENOMEM);
+	EXPECT(sheaf == old && sheaf_cache_sheaf_size(sheaf) == 2);
+	/* Beyond the capacity a larger sheaf would replace it: fails too. */
+	EXPECT(sheaf_cache_refill_sheaf(c.sc, GFP_KERNEL, &sheaf, 3 * CAP) ==
+	       -ENOMEM);
+	EXPECT(sheaf == old && sheaf_cache_sheaf_size(sheaf) == 2);
+	/* Already enough: no allocation, so no failure. */
+	EXPECT(!sheaf_cache_refill_sheaf(c.sc, GFP_KERNEL, &sheaf, 2));
+	a = sheaf_cache_alloc_from_sheaf(c.sc, 0, sheaf);
+	b = sheaf_cache_alloc_from_sheaf(c.sc, 0, sheaf);
+	EXPECT(a && b && !sheaf_cache_alloc_from_sheaf(c.sc, 0, sheaf));
+	EXPECT(sheaf_cache_refill_sheaf(c.sc, GFP_KERNEL, &sheaf, 1) ==
+	       -ENOMEM);
+	sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, sheaf);
+	tt_fail(false);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_PREFILL_FAIL), 3);
+	tt_conserved(&c, CAP);
+	for (i = 0; i < CAP - 2; i++)
+		sheaf_cache_free(c.sc, objs[i]);
+	sheaf_cache_free(c.sc, a);
+	sheaf_cache_free(c.sc, b);
+	tt_faults_close(&c, 0);
+	return 0;
+}
+
+/* Take every object of @sheaf with IRQs off; returns how many came. */
+static unsigned int tt_empty_sheaf(struct sheaf_cache *sc,
+				   struct sheaf *sheaf, void ***chain)
+{
+	unsigned int n = 0;
+	unsigned long flags;
+	void **obj;
+
+	local_irq_save(flags);
+	while ((obj = sheaf_cache_alloc_from_sheaf(sc, 0, sheaf))) {
+		*obj = *chain;
+		*chain = obj;
+		n++;
+	}
+	local_irq_restore(flags);
+	return n;
+}
+
+static void tt_free_chain(struct sheaf_cache *sc, void **chain)
+{
+	void **obj;
+
+	while (chain) {
+		obj = chain;
+		chain = *obj;
+		sheaf_cache_free(sc, obj);
+	}
+}
+
+/* At 100% failure a prefilled sheaf still hands out all it holds. */
+static int case_prefilled_sheaf_survives(void)
+{
+	struct sheaf *regular, *oversize;
+	unsigned int size1, size2;
+	void **chain = NULL;
+	struct tt_cache c;
+	int ret;
+
+	if (!tt_armed(100, 0))
+		return 1;
+	ret = tt_faults_open(&c, MAX_FULL);
+	if (ret)
+		return ret;
+	regular = sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, CAP);
+	oversize = sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 3 * CAP);
+	if (!EXPECT(regular && oversize)) {
+		sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, regular);
+		sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, oversize);
+		tt_faults_close(&c, 0);
+		return -ENOMEM;
+	}
+	size1 = sheaf_cache_sheaf_size(regular);
+	size2 = sheaf_cache_sheaf_size(oversize);
+	tt_fail(true);
+	/* The failures are on: a new sheaf cannot be filled. */
+	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 1));
+	EXPECT_EQ(tt_empty_sheaf(c.sc, regular, &chain), size1);
+	EXPECT_EQ(tt_empty_sheaf(c.sc, oversize, &chain), size2);
+	EXPECT(size1 >= CAP && size2 >= 3 * CAP);
+	/* Nothing to refill them with on return: they are kept or freed. */
+	sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, regular);
+	sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, oversize);
+	tt_fail(false);
+	tt_conserved(&c, size1 + size2);
+	tt_free_chain(c.sc, chain);
+	tt_faults_close(&c, 0);
+	return 0;
+}
+
+/*
+ * The fast path serves what is cached whatever the base does; then it
+ * falls back to the base, which fails too, and counts both.
+ */
+static int case_fast_path_falls_back(void)
+{
+	void **chain = NULL, **obj;
+	u64 fast, slow, fail;
+	unsigned long cached;
+	struct tt_cache c;
+	unsigned int i;
+	int ret;
+
+	if (!tt_armed(100, 0))
+		return 1;
+	ret = tt_faults_open(&c, MAX_FULL);
+	if (ret)
+		return ret;
+	EXPECT(!tt_fill(c.sc, (MAX_FULL + 2) * CAP));
+	cached = sheaf_cache_cached_objects(c.sc);
+	fast = sheaf_cache_stat(c.sc, SC_ALLOC_FAST);
+	slow = sheaf_cache_stat(c.sc, SC_ALLOC_SLOW);
+	tt_fail(true);
+	for (i = 0; i < cached; i++) {
+		obj = sheaf_cache_alloc(c.sc, GFP_KERNEL);
+		if (!obj)
+			break;
+		*obj = chain;
+		chain = obj;
+	}
+	EXPECT_EQ(i, cached);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_ALLOC_FAST) - fast, cached);
+	fail = sheaf_cache_stat(c.sc, SC_REFILL_FAIL);
+	EXPECT(!sheaf_cache_alloc(c.sc, GFP_KERNEL));
+	tt_fail(false);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_ALLOC_SLOW) - slow, 1);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_REFILL_FAIL), fail + 1);
+	EXPECT(cached);
+	tt_conserved(&c, cached);
+	tt_free_chain(c.sc, chain);
+	tt_faults_close(&c, 0);
+	return 0;
+}
+
+/* The cache's own sheaf allocations fail: the base does the work. */
+static int case_sheaf_alloc_fails(void)
+{
+	void **chain = NULL, **obj;
+	struct tt_cache c;
+	unsigned int i;
+	u64 sheaves;
+	int ret;
+
+	if (!tt_armed(0, 100))
+		return 1;
+	ret = tt_faults_open(&c, 1);
+	if (ret)
+		return ret;
+	sheaves = sheaf_cache_stat(c.sc, SC_SHEAF_ALLOC);
+	tt_fail(true);
+	for (i = 0; i < 4 * CAP; i++) {
+		obj = sheaf_cache_alloc(c.sc, GFP_KERNEL);
+		if (!EXPECT(obj))
+			break;
+		*obj = chain;
+		chain = obj;
+	}
+	/* No sheaf to fill: every object comes from the base. */
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_ALLOC_SLOW), 4 * CAP);
+	/* Main fills, and with no sheaf to swap in it is flushed. */
+	tt_free_chain(c.sc, chain);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_FREE_FAST), 4 * CAP);
+	EXPECT(sheaf_cache_stat(c.sc, SC_FLUSH) >= 3 * CAP);
+	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 1));
+	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 2 * CAP));
+	tt_fail(false);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_PREFILL_FAIL), 2);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_SHEAF_ALLOC), sheaves);
+	tt_conserved(&c, 0);
+	tt_faults_close(&c, 0);
+	return 0;
+}
+
+/*
+ * The stress, failures on after a quarter of the run: every contract
+ * holds (prefill NULL or enough, refill 0 or -ENOMEM with the sheaf as it
+ * was, prefilled objects always there) and nothing is lost.
+ */
+static int case_stress_with_faults(void)
+{
+	static const struct tt_spec spec = {
+		.mix = mix_faults,
+		.bound = true,
+		.faults = true,
+	};
+	u64 seen;
+	int ret;
+
+	if ((!slab_pct && !sheaf_pct) || (slab_pct && !tt_failslab_ready))
+		return 1;
+	ret = tt_timed(&spec);
+	if (ret)
+		return ret;
+	seen = tt_res.stat[SC_REFILL_FAIL] + tt_res.stat[SC_PREFILL_FAIL] +
+	       tt_res.n[TT_ALLOC_NULL];
+	pr_info("# failslab %u%%, fail_sheaf_alloc %u%%: %llu failures seen\n",
+		slab_pct, sheaf_pct, seen);
+	EXPECT_EQ(tt_res.n[TT_ERRORS], 0);
+	EXPECT(seen);
+	EXPECT(tt_res.n[TT_FROM_SHEAF]);
+	if (slab_pct == 100)
+		EXPECT(tt_res.n[TT_ALLOC_NULL] && tt_res.n[TT_PREFILL_NULL]);
+	if (slab_pct >= 50)
+		EXPECT(tt_res.n[TT_REFILL_ENOMEM]);
+	/* Only the base failing can fail an allocation. */
+	if (!slab_pct)
+		EXPECT_EQ(tt_res.n[TT_ALLOC_NULL], 0);
+	EXPECT(tt_res.accounted);
+	return 0;
+}
+
+/* ===== mode=pressure ================================================== */
+
+/* Barn sheaves enough that reclaim's shrinker scan reaches them. */
+#define PRESSURE_FULL	400
+
+/*
+ * Take free pages until reclaim has run the cache's shrinker, or none
+ * comes: __GFP_NORETRY reclaims a little and then fails rather than call
+ * the OOM killer.
+ */
+static unsigned long tt_squeeze(struct sheaf_cache *sc,
+				struct list_head *pages)
+{
+	u64 shrunk = sheaf_cache_stat(sc, SC_SHRINK);
+	unsigned long n = 0, max = totalram_pages();
+	struct page *page;
+
+	while (n < max) {
+		if (!(n & 63)) {
+			if (sheaf_cache_stat(sc, SC_SHRINK) != shrunk)
+				break;
+			cond_resched();
+		}
+		page = alloc_page(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
+		if (!page)
+			break;
+		list_add(&page->lru, pages);
+		n++;
+	}
+	return n;
+}
+
+static void tt_release_pages(struct list_head *pages)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
+/* kswapd may still be shrinking: wait until it leaves the cache be. */
+static void tt_settle(struct sheaf_cache *sc)
+{
+	unsigned int i;
+	u64 last;
+
+	for (i = 0; i < 50; i++) {
+		last = sheaf_cache_stat(sc, SC_SHRINK);
+		msleep(100);
+		if (sheaf_cache_stat(sc, SC_SHRINK) == last)
+			break;
+	}
+}
+
+/* Memory runs short: reclaim takes the barns' objects, nothing else. */
+static int case_shrinker_under_pressure(void)
+{
+	unsigned long before, after, pages;
+	struct tt_cache c;
+	LIST_HEAD(list);
+	u64 shrunk;
+	int ret;
+
+	ret = tt_open(&c, 0, PRESSURE_FULL, 1);
+	if (ret)
+		return ret;
+	migrate_disable();
+	ret = tt_fill(c.sc, (PRESSURE_FULL + 2) * sheaf_cache_capacity(c.sc));
+	migrate_enable();
+	before = sheaf_cache_cached_objects(c.sc);
+	EXPECT(!ret && tt_barn_objects(c.sc));
+
+	pages = tt_squeeze(c.sc, &list);
+	tt_release_pages(&list);
+	tt_settle(c.sc);
+	after = sheaf_cache_cached_objects(c.sc);
+	shrunk = sheaf_cache_stat(c.sc, SC_SHRINK);
+	pr_info("# pressure: took %lu of %lu pages; cached %lu -> %lu, the shrinker gave back %llu\n",
+		pages, totalram_pages(), before, after, shrunk);
+	EXPECT(shrunk);
+	EXPECT(after < before);
+	EXPECT_EQ(before - after, shrunk);
+	tt_conserved(&c, 0);
+	tt_works(c.sc);
+	tt_close(&c, 0);
+	return 0;
+}
+
+/* sheaf_cache_shrink() gives back every cached object, and says so. */
+static int case_shrink_returns_everything(void)
+{
+	unsigned long cached;
+	struct tt_cache c;
+	int ret;
+
+	ret = tt_open(&c, CAP, MAX_FULL, MAX_FULL);
+	if (ret)
+		return ret;
+	migrate_disable();
+	ret = tt_fill(c.sc, (MAX_FULL + 2) * CAP);
+	migrate_enable();
+	EXPECT(!ret);
+	cached = sheaf_cache_cached_objects(c.sc);
+	EXPECT(cached);
+	EXPECT_EQ(sheaf_cache_shrink(c.sc), cached);
+	EXPECT_EQ(sheaf_cache_cached_objects(c.sc), 0);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_SHRINK), cached);
+	tt_conserved(&c, 0);
+	tt_works(c.sc);
+	tt_conserved(&c, 0);
+	tt_close(&c, 0);
+	return 0;
+}
+
+/* keep=1: a filled cache stays for the shell's drop_caches. */
+static struct tt_cache tt_kept;
+static unsigned long tt_kept_cached, tt_kept_barn;
+
+static int case_kept_for_drop_caches(void)
+{
+	int ret;
+
+	if (!keep)
+		return 1;
+	ret = tt_open_named(&tt_kept, TT_KEPT, CAP, 100, 2);
+	if (ret)
+		return ret;
+	migrate_disable();
+	ret = tt_fill(tt_kept.sc, 102 * CAP);
+	migrate_enable();
+	tt_kept_cached = sheaf_cache_cached_objects(tt_kept.sc);
+	tt_kept_barn = tt_barn_objects(tt_kept.sc);
+	pr_info("# %s: %lu objects cached, %lu of them in barns\n", TT_KEPT,
+		tt_kept_cached, tt_kept_barn);
+	EXPECT(!ret && tt_kept_barn);
+	return 0;
+}
+
+/* At unload: the shell's drop_caches ran the shrinker over the barns. */
+static int case_drop_caches_emptied_barns(void)
+{
+	u64 shrunk = sheaf_cache_stat(tt_kept.sc, SC_SHRINK);
+	unsigned long cached = sheaf_cache_cached_objects(tt_kept.sc);
+
+	pr_info("# %s: cached %lu -> %lu, the shrinker gave back %llu\n",
+		TT_KEPT, tt_kept_cached, cached, shrunk);
+	EXPECT_EQ(tt_barn_objects(tt_kept.sc), 0);
+	EXPECT(shrunk >= tt_kept_barn);
+	EXPECT_EQ(tt_kept_cached - cached, shrunk);
+	return 0;
+}
+
+static int case_kept_cache_works(void)
+{
+	tt_works(tt_kept.sc);
+	return 0;
+}
+
+static int case_kept_cache_accounting(void)
+{
+	tt_conserved(&tt_kept, 0);
+	tt_close(&tt_kept, 0);
+	return 0;
+}
+
+/* ===== Modes and the runner =========================================== */
+
+struct tt_case {
+	const char *name;
+	int (*fn)(void);
+};
+
+#define CASE(n)	{ #n, case_##n }
+
+static const struct tt_case faults_cases[] = {
+	CASE(prefill_fails_cleanly),
+	CASE(refill_enomem_keeps_sheaf),
+	CASE(prefilled_sheaf_survives),
+	CASE(fast_path_falls_back),
+	CASE(sheaf_alloc_fails),
+	CASE(stress_with_faults),
+	CASE(stats_consistent),
+	CASE(base_accounting),
+};
+
+static const struct tt_case stress_cases[] = {
+	CASE(stress),
+	CASE(stats_consistent),
+	CASE(base_accounting),
+};
+
+static const struct tt_case hotplug_cases[] = {
+	CASE(stress_under_hotplug),
+	CASE(cpus_went_offline),
+	CASE(nothing_stranded),
+	CASE(stats_consistent),
+	CASE(base_accounting),
+};
+
+static const struct tt_case irq_cases[] = {
+	CASE(irq_stress),
+	CASE(reentrant_fired),
+	CASE(stats_consistent),
+	CASE(base_accounting),
+};
+
+static const struct tt_case pressure_cases[] = {
+	CASE(shrinker_under_pressure),
+	CASE(shrink_returns_everything),
+	CASE(base_accounting),
+	CASE(kept_for_drop_caches),
+};
+
+static const struct tt_case soak_cases[] = {
+	CASE(soak),
+	CASE(stats_consistent),
+	CASE(base_accounting),
+};
+
+/* Checked at unload when keep=1 left a cache. */
+static const struct tt_case kept_cases[] = {
+	CASE(drop_caches_emptied_barns),
+	CASE(kept_cache_works),
+	CASE(kept_cache_accounting),
+};
+
+struct tt_mode {
+	const char *name;
+	const struct tt_case *cases;
+	unsigned int nr;
+	unsigned int ms;	/* default duration of a timed run */
+};
+
+#define MODE(n, ms)	{ #n, n##_cases, ARRAY_SIZE(n##_cases), ms }
+
+static const struct tt_mode tt_modes[] = {
+	MODE(faults, 3000),
+	MODE(stress, 5000),
+	MODE(hotplug, 10000),
+	MODE(irq, 5000),
+	MODE(pressure, 0),
+	MODE(soak, 30000),
+};
+
+/* Runs the cases as one KTAP document; returns the number failed. */
+static unsigned int tt_run_cases(const struct tt_case *cases, unsigned int nr)
+{
+	unsigned int i, failed = 0;
+
+	pr_info("KTAP version 1\n");
+	pr_info("1..%u\n", nr);
+	for (i = 0; i < nr; i++) {
+		int ret;
+
+		tt_failed = false;
+		ret = cases[i].fn();
+		if (tt_failed && ret >= 0)
+			ret = -EINVAL;
+		if (ret > 0) {
+			pr_info("ok %u %s # SKIP\n", i + 1, cases[i].name);
+		} else if (ret) {
+			pr_info("not ok %u %s\n", i + 1, cases[i].name);
+			failed++;
+		} else {
+			pr_info("ok %u %s\n", i + 1, cases[i].name);
+		}
+	}
+	return failed;
+}
+
+/* One line with every figure, for the harness's closing note. */
+static void tt_summary(unsigned int cases, unsigned int failed)
+{
+	/* No exact count: the figure is a lower bound. */
+	const char *inexact = tt_fig.inexact ? "?" : "";
+
+	pr_info("# torture: mode=%s seed=%llu cases=%u failed=%u refill_fail=%llu alloc_null=%llu cpu_dead=%llu irq_ops=%llu reentrant=%llu ops=%llu unaccounted=%llu%s\n",
+		mode, seed, cases, failed, tt_fig.refill_fail,
+		tt_fig.alloc_null, tt_fig.cpu_dead, tt_fig.irq_ops,
+		tt_fig.reentrant, tt_fig.ops, tt_fig.unaccounted, inexact);
+}
+
+static int __init torture_init(void)
+{
+	const struct tt_mode *m = NULL;
+	unsigned int i, failed;
+
+	for (i = 0; i < ARRAY_SIZE(tt_modes); i++)
+		if (!strcmp(mode, tt_modes[i].name))
+			m = &tt_modes[i];
+	if (!m) {
+		pr_err("unknown mode=%s\n", mode);
+		return -EINVAL;
+	}
+	if (!seed)
+		seed = get_random_u64();
+	tt_ms = duration_ms ?: m->ms;
+	if (slab_pct > 100 || sheaf_pct > 100)
+		return -EINVAL;
+
+	/* A usercopy region keeps the base unmerged on every kernel. */
+	tt_base = kmem_cache_create_usercopy(TT_BASE, OBJ_SIZE, 0, 0, 0,
+					     OBJ_SIZE, NULL);
+	if (!tt_base)
+		return -ENOMEM;
+	tt_base_start = tt_slab_objects();
+	if (slab_pct)
+		tt_failslab_mark();
+
+	failed = tt_run_cases(m->cases, m->nr);
+	tt_summary(m->nr, failed);
+	if (failed && tt_kept.sc)
+		tt_close(&tt_kept, 0);
+	if (!tt_kept.sc)
+		kmem_cache_destroy(tt_base);
+	return failed ? -EINVAL : 0;
+}
+
+static void __exit torture_exit(void)
+{
+	unsigned int failed;
+
+	if (!tt_kept.sc)
+		return;
+	failed = tt_run_cases(kept_cases, ARRAY_SIZE(kept_cases));
+	tt_summary(ARRAY_SIZE(kept_cases), failed);
+	kmem_cache_destroy(tt_base);
+}
+
+module_init(torture_init);
+module_exit(torture_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("sheafcache torture test: faults, hotplug, interrupts, pressure, soak");
