@@ -147,12 +147,47 @@ static __always_inline void sc_exit(struct sc_cpu *pcp)
 
 /* ===== Object hygiene ================================================= */
 
+/* Largest object zeroed with inline stores rather than memset(). */
+#define SC_ZERO_INLINE_MAX	256
+
+/*
+ * Zero an object. For small objects a call to memset() (a loop, on CPUs
+ * without fast short "rep stosb") costs more than the stores themselves;
+ * sc->zero_inline says the size is a multiple of 64 up to
+ * SC_ZERO_INLINE_MAX. Slab objects are at least 8-byte aligned.
+ */
+static __always_inline void sc_zero_stores(struct sheaf_cache *sc, void *obj)
+{
+	u64 *p = obj, *end = obj + sc->object_size;
+
+	/* Eight stores a round: not a loop the compiler makes a memset(). */
+	do {
+		p[0] = 0;
+		p[1] = 0;
+		p[2] = 0;
+		p[3] = 0;
+		p[4] = 0;
+		p[5] = 0;
+		p[6] = 0;
+		p[7] = 0;
+		p += 8;
+	} while (p < end);
+}
+
+static __always_inline void sc_zero(struct sheaf_cache *sc, void *obj)
+{
+	if (sc->zero_inline)
+		sc_zero_stores(sc, obj);
+	else
+		memset(obj, 0, sc->object_size);
+}
+
 /* slab_want_init_on_alloc(), with the facts fixed at creation. */
 static __always_inline void sc_init_alloc(struct sheaf_cache *sc, void *obj,
 					  gfp_t gfp)
 {
 	if (sc->init_on_alloc || (unlikely(gfp & __GFP_ZERO) && sc->gfp_zero))
-		memset(obj, 0, sc->object_size);
+		sc_zero(sc, obj);
 }
 
 /* ===== Sheaves and the base cache ===================================== */
@@ -478,6 +513,28 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 	return sc_install_full(sc, pcp, full);
 }
 
+/*
+ * Main is empty: sheaf_cache_alloc() goes on here, out of line, so that
+ * its fast path keeps nothing live across a call and saves no registers.
+ */
+static noinline void *sc_alloc_slow(struct sheaf_cache *sc,
+				    struct sc_cpu *pcp, gfp_t gfp)
+{
+	struct sheaf *main;
+	void *obj;
+
+	pcp = sc_replace_empty_main(sc, pcp, gfp);
+	if (!pcp)
+		return sc_alloc_base(sc, gfp);
+	main = pcp->main;
+	obj = main->objects[--main->size];
+	sc_stat_cpu(pcp, SC_ALLOC_FAST);
+	sc_exit(pcp);
+
+	sc_init_alloc(sc, obj, gfp);
+	return obj;
+}
+
 void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp)
 {
 	struct sc_cpu *pcp;
@@ -490,12 +547,8 @@ void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp)
 		return sc_alloc_base(sc, gfp);
 
 	main = pcp->main;
-	if (unlikely(!main->size)) {
-		pcp = sc_replace_empty_main(sc, pcp, gfp);
-		if (!pcp)
-			return sc_alloc_base(sc, gfp);
-		main = pcp->main;
-	}
+	if (unlikely(!main->size))
+		return sc_alloc_slow(sc, pcp, gfp);
 	obj = main->objects[--main->size];
 	sc_stat_cpu(pcp, SC_ALLOC_FAST);
 	sc_exit(pcp);
@@ -579,39 +632,69 @@ sc_replace_full_main(struct sheaf_cache *sc, struct sc_cpu *pcp)
 	return pcp;
 }
 
-void sheaf_cache_free(struct sheaf_cache *sc, void *obj)
+/* Main is full: sheaf_cache_free() goes on here, as sc_alloc_slow(). */
+static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
+				  void *obj)
+{
+	struct sheaf *main;
+
+	pcp = sc_replace_full_main(sc, pcp);
+	if (!pcp) {
+		sc_free_base(sc, obj);
+		return;
+	}
+	main = pcp->main;
+	main->objects[main->size++] = obj;
+	sc_stat_cpu(pcp, SC_FREE_FAST);
+	sc_exit(pcp);
+}
+
+/* Push @obj: every call here is a tail call, so no register is saved. */
+static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj)
 {
 	struct sc_cpu *pcp;
 	struct sheaf *main;
 
+	if (unlikely(!sc_enter(sc, &pcp))) {
+		sc_free_base(sc, obj);
+		return;
+	}
+	main = pcp->main;
+	if (unlikely(main->size == sc->capacity)) {
+		sc_free_slow(sc, pcp, obj);
+		return;
+	}
+	main->objects[main->size++] = obj;
+	sc_stat_cpu(pcp, SC_FREE_FAST);
+	sc_exit(pcp);
+}
+
+/* debug_objects, or zeroing with memset(): calls that need a frame. */
+static noinline void sc_free_checked(struct sheaf_cache *sc, void *obj)
+{
+	if (static_branch_unlikely(&sc_debug_objects) && sc_bad_object(sc, obj))
+		return;
+	if (sc->init_on_free)
+		sc_zero(sc, obj);
+	sc_free_push(sc, obj);
+}
+
+void sheaf_cache_free(struct sheaf_cache *sc, void *obj)
+{
 	if (unlikely(!obj))
 		return;
 	if (unlikely(!sc)) {
 		sc_free_nocache(obj);
 		return;
 	}
-	if (static_branch_unlikely(&sc_debug_objects) && sc_bad_object(sc, obj))
+	if (static_branch_unlikely(&sc_debug_objects) ||
+	    unlikely(sc->init_on_free && !sc->zero_inline)) {
+		sc_free_checked(sc, obj);
 		return;
+	}
 	if (sc->init_on_free)
-		memset(obj, 0, sc->object_size);
-
-	if (unlikely(!sc_enter(sc, &pcp))) {
-		sc_free_base(sc, obj);
-		return;
-	}
-
-	main = pcp->main;
-	if (unlikely(main->size == sc->capacity)) {
-		pcp = sc_replace_full_main(sc, pcp);
-		if (!pcp) {
-			sc_free_base(sc, obj);
-			return;
-		}
-		main = pcp->main;
-	}
-	main->objects[main->size++] = obj;
-	sc_stat_cpu(pcp, SC_FREE_FAST);
-	sc_exit(pcp);
+		sc_zero_stores(sc, obj);
+	sc_free_push(sc, obj);
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_free);
 
@@ -996,6 +1079,8 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 	sc->gfp_zero = !(a->base_flags & SHEAF_CACHE_BASE_CTOR);
 	sc->init_on_alloc = want_init_on_alloc(0) && !(a->base_flags & init_off);
 	sc->init_on_free = want_init_on_free() && !(a->base_flags & init_off);
+	sc->zero_inline = sc->object_size <= SC_ZERO_INLINE_MAX &&
+			  !(sc->object_size % 64);
 
 	sc->cpu = alloc_percpu(struct sc_cpu);
 	if (!sc->cpu || sc_alloc_sheaves(sc)) {

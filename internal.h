@@ -82,6 +82,7 @@ struct sc_cpu {
  * @init_on_alloc: zero every object handed out (init_on_alloc rules)
  * @init_on_free: zero every object taken back (init_on_free rules)
  * @gfp_zero: __GFP_ZERO is honoured (the base has no constructor)
+ * @zero_inline: objects are zeroed with inline stores, not memset()
  * @dead: destroyed while prefilled sheaves were still out
  * @max_full: per-node limit of full sheaves in the barn
  * @max_empty: per-node limit of empty sheaves in the barn
@@ -101,6 +102,7 @@ struct sheaf_cache {
 	bool init_on_alloc;
 	bool init_on_free;
 	bool gfp_zero;
+	bool zero_inline;
 	bool dead;
 	unsigned int max_full;
 	unsigned int max_empty;
