@@ -182,11 +182,16 @@ static __always_inline void sc_zero(struct sheaf_cache *sc, void *obj)
 		memset(obj, 0, sc->object_size);
 }
 
-/* slab_want_init_on_alloc(), with the facts fixed at creation. */
+/*
+ * slab_want_init_on_alloc(), with the facts fixed at creation. Under
+ * init_on_alloc every object in a sheaf is zeroed already: sheaf_cache_free()
+ * zeroes it on its way in and refills ask the base for zeroed objects, so
+ * that alloc_from_sheaf() is a pop, even with IRQs off.
+ */
 static __always_inline void sc_init_alloc(struct sheaf_cache *sc, void *obj,
 					  gfp_t gfp)
 {
-	if (sc->init_on_alloc || (unlikely(gfp & __GFP_ZERO) && sc->gfp_zero))
+	if (unlikely(gfp & __GFP_ZERO) && sc->gfp_zero && !sc->init_on_alloc)
 		sc_zero(sc, obj);
 }
 
@@ -269,6 +274,9 @@ static int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 		return 0;
 	/* A cache is no reason to dip into the emergency reserves. */
 	gfp = sc_aux_gfp(gfp) | __GFP_NOMEMALLOC;
+	/* Sheaves hold zeroed objects (sc_init_alloc()). */
+	if (sc->init_on_alloc)
+		gfp |= __GFP_ZERO;
 	if (sc_base_alloc_bulk(sc, gfp, want, &sheaf->objects[sheaf->size])) {
 		sc_stat(sc, SC_REFILL_FAIL);
 		return -ENOMEM;
@@ -708,14 +716,40 @@ static struct sheaf *sc_sheaf_out(struct sheaf_cache *sc, struct sheaf *sheaf)
 	return sheaf;
 }
 
+/* Move up to @n objects from the top of @from to the top of @to. */
+static void sc_move(struct sheaf *to, struct sheaf *from, unsigned int n)
+{
+	n = min3(n, from->size, to->capacity - to->size);
+	from->size -= n;
+	memcpy(&to->objects[to->size], &from->objects[from->size],
+	       n * sizeof(void *));
+	to->size += n;
+}
+
+/*
+ * An oversize sheaf takes what this CPU's sheaves hold before the base
+ * fills the rest: moving pointers costs far less than a bulk allocation
+ * and the flush that would follow it, and sheaf_cache_return_sheaf() puts
+ * what was not used back where it came from.
+ */
 static noinline struct sheaf *
 sc_prefill_oversize(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 {
+	struct sc_cpu *pcp;
 	struct sheaf *sheaf;
 
 	sc_stat(sc, SC_PREFILL_OVERSIZE);
 	sheaf = sc_sheaf_alloc(sc, gfp, size);
+	if (sheaf) {
+		if (sc_enter(sc, &pcp)) {
+			if (pcp->spare)
+				sc_move(sheaf, pcp->spare, size);
+			sc_move(sheaf, pcp->main, size);
+			sc_exit(pcp);
+		}
+	}
 	if (sheaf && sc_refill(sc, sheaf, gfp)) {
+		sc_flush(sc, sheaf);
 		sc_sheaf_free(sc, sheaf);
 		sheaf = NULL;
 	}
@@ -816,6 +850,13 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 
 	if (unlikely(sheaf->capacity != sc->capacity || READ_ONCE(sc->dead))) {
 		sc_stat(sc, SC_RETURN_SLOW);
+		/* An oversize sheaf: what is left fills this CPU's first. */
+		if (!READ_ONCE(sc->dead) && sc_enter(sc, &pcp)) {
+			sc_move(pcp->main, sheaf, sheaf->size);
+			if (pcp->spare)
+				sc_move(pcp->spare, sheaf, sheaf->size);
+			sc_exit(pcp);
+		}
 		sc_flush(sc, sheaf);
 		sc_sheaf_free(sc, sheaf);
 		return;
@@ -1079,6 +1120,8 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 	sc->gfp_zero = !(a->base_flags & SHEAF_CACHE_BASE_CTOR);
 	sc->init_on_alloc = want_init_on_alloc(0) && !(a->base_flags & init_off);
 	sc->init_on_free = want_init_on_free() && !(a->base_flags & init_off);
+	/* Zeroed on the way into a sheaf instead of out: sc_init_alloc(). */
+	sc->init_on_free |= sc->init_on_alloc;
 	sc->zero_inline = sc->object_size <= SC_ZERO_INLINE_MAX &&
 			  !(sc->object_size % 64);
 
