@@ -74,6 +74,15 @@ static void result(unsigned int nr, bool ok, const char *what)
 	pr_info("%sok %u %s_%s\n", ok ? "" : "not ", nr, test, what);
 }
 
+/* Every case ends so: the cache still works, and nothing was lost. */
+static void finish(struct sheaf_cache *sc)
+{
+	bool ok = cache_works(sc);
+
+	sheaf_cache_destroy(sc);
+	result(2, ok && nothing_lost(0), "nothing_lost");
+}
+
 /* A sheaf returned twice: the second return is refused. */
 static int misuse_return_twice(void)
 {
@@ -93,10 +102,7 @@ static int misuse_return_twice(void)
 	     sheaf_cache_stat(sc, SC_RETURN_FAST) == 1 &&
 	     sheaf_cache_stat(sc, SC_RETURN_SLOW) == 0;
 	result(1, ok, "refused");
-	ok = cache_works(sc);
-	sheaf_cache_destroy(sc);
-	ok = ok && nothing_lost(0);
-	result(2, ok, "nothing_lost");
+	finish(sc);
 	return 0;
 }
 
@@ -189,10 +195,7 @@ static int misuse_foreign_object(void)
 	/* Still the caller's: nothing took it. */
 	__free_page(page);
 	result(1, ok, "refused");
-	ok = cache_works(sc);
-	sheaf_cache_destroy(sc);
-	ok = ok && nothing_lost(0);
-	result(2, ok, "nothing_lost");
+	finish(sc);
 	return 0;
 }
 
@@ -206,10 +209,7 @@ static int misuse_null_cache_alloc(void)
 		return PTR_ERR(sc);
 	ok = !sheaf_cache_alloc(NULL, GFP_KERNEL);
 	result(1, ok, "null");
-	ok = cache_works(sc);
-	sheaf_cache_destroy(sc);
-	ok = ok && nothing_lost(0);
-	result(2, ok, "nothing_lost");
+	finish(sc);
 	return 0;
 }
 
@@ -227,10 +227,7 @@ static int misuse_null_cache_free(void)
 	sheaf_cache_shrink(sc);
 	ok = obj && nothing_lost(0);
 	result(1, ok, "freed_to_base");
-	ok = cache_works(sc);
-	sheaf_cache_destroy(sc);
-	ok = ok && nothing_lost(0);
-	result(2, ok, "nothing_lost");
+	finish(sc);
 	return 0;
 }
 
