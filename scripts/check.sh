@@ -83,10 +83,14 @@ sparse_check() {
 # tag KEY SCRIPT [VARIANT]: the value of a "# scenario: KEY=VALUE" line
 # in SCRIPT; "KEY[VARIANT]=VALUE" takes precedence for that variant.
 tag() {
-	{
-		[ -z "${3:-}" ] || sed -n "s/^# scenario: $1\[$3\]=//p" "$2"
-		sed -n "s/^# scenario: $1=//p" "$2"
-	} | head -n 1
+	local v=''
+
+	# sed -n 1p, not head: head closing the pipe early fails the pipeline
+	# under pipefail.
+	[ -z "${3:-}" ] ||
+		v=$(sed -n "s/^# scenario: $1\\[$3\\]=//p" "$2" | sed -n 1p)
+	[ -n "$v" ] || v=$(sed -n "s/^# scenario: $1=//p" "$2" | sed -n 1p)
+	printf '%s' "$v"
 }
 
 # boot_and_judge LINE OUT SCRIPT NAME [VARIANT]: boot the kernel of LINE
@@ -126,8 +130,8 @@ boot_and_judge() {
 # wanted SCRIPT NAME [VARIANT]: whether SCRIPT's "# scenario: kernels="
 # (all, debian or debug; default all) includes kernel NAME.
 wanted() {
-	case $(tag kernels "$1" "${3:-}" | grep . || echo all) in
-	all) true ;;
+	case $(tag kernels "$1" "${3:-}") in
+	'' | all) true ;;
 	debug) [[ $2 == debug* ]] ;;
 	debian) [[ $2 != debug* ]] ;;
 	*) false ;;
