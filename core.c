@@ -209,11 +209,11 @@ static struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
 	struct sheaf *sheaf;
 	size_t size = struct_size(sheaf, objects, capacity);
 
-	if (sc_fail_sheaf(size))
+	sheaf = sc_fail_sheaf(size) ? NULL : kvmalloc(size, sc_aux_gfp(gfp));
+	if (!sheaf) {
+		sc_stat(sc, SC_SHEAF_ALLOC_FAIL);
 		return NULL;
-	sheaf = kvmalloc(size, sc_aux_gfp(gfp));
-	if (!sheaf)
-		return NULL;
+	}
 	sheaf->cache = NULL;
 	sheaf->size = 0;
 	sheaf->capacity = capacity;

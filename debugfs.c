@@ -48,6 +48,7 @@ static const char * const sc_stat_names[] = {
 	[SC_RETURN_SLOW]	= "return_slow",
 	[SC_CPU_DEAD]		= "cpu_dead",
 	[SC_SHRINK]		= "shrink",
+	[SC_SHEAF_ALLOC_FAIL]	= "sheaf_alloc_fail",
 };
 
 static_assert(ARRAY_SIZE(sc_stat_names) == SC_NR_STATS);

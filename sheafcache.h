@@ -76,7 +76,8 @@ struct sheaf_cache_args {
  * @SC_RETURN_FAST: returned sheaf became the CPU's spare
  * @SC_RETURN_SLOW: returned sheaf went to the barn or was freed
  * @SC_CPU_DEAD: sheaves flushed for a CPU that went offline
- * @SC_SHRINK: sheaves given back under memory pressure or on request
+ * @SC_SHRINK: objects given back under memory pressure or on request
+ * @SC_SHEAF_ALLOC_FAIL: sheaves that could not be allocated
  * @SC_NR_STATS: number of counters
  */
 enum sheaf_cache_stat_item {
@@ -103,6 +104,7 @@ enum sheaf_cache_stat_item {
 	SC_RETURN_SLOW,
 	SC_CPU_DEAD,
 	SC_SHRINK,
+	SC_SHEAF_ALLOC_FAIL,
 	SC_NR_STATS
 };
 
