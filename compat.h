@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The few kernel interfaces that differ between the kernels sheafcache
- * supports (6.1 and 6.12), each behind one small helper. Kbuild detects
+ * supports (6.1, 6.12 and 7.3), each behind one small helper. Kbuild detects
  * them in the target kernel's headers (SHEAFCACHE_HAVE_*) rather than
  * comparing version numbers, which distributions' backports make unreliable.
  */
 #ifndef _SHEAFCACHE_COMPAT_H
 #define _SHEAFCACHE_COMPAT_H
 
+#include <linux/local_lock.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #ifdef SHEAFCACHE_HAVE_SHRINKER_ALLOC
 
@@ -20,7 +26,8 @@ sc_shrinker_create(const char *name, void *priv,
 		   unsigned long (*scan)(struct shrinker *,
 					 struct shrink_control *))
 {
-	struct shrinker *s = shrinker_alloc(0, "sheafcache-%s", name);
+	struct shrinker *s = shrinker_alloc(SHRINKER_NUMA_AWARE,
+					    "sheafcache-%s", name);
 
 	if (!s)
 		return NULL;
@@ -62,6 +69,7 @@ sc_shrinker_create(const char *name, void *priv,
 	box->shrinker.count_objects = count;
 	box->shrinker.scan_objects = scan;
 	box->shrinker.seeks = DEFAULT_SEEKS;
+	box->shrinker.flags = SHRINKER_NUMA_AWARE;
 	box->priv = priv;
 	if (register_shrinker(&box->shrinker, "sheafcache-%s", name)) {
 		kfree(box);
@@ -82,5 +90,133 @@ static inline void sc_shrinker_destroy(struct shrinker *s)
 }
 
 #endif
+
+/*
+ * local_trylock_t, as 6.15 brought it: a per-CPU section that a nested
+ * caller on the same CPU (an interrupt) fails to enter instead of
+ * deadlocking. On !PREEMPT_RT it is preempt_disable() and a flag; on
+ * PREEMPT_RT a per-CPU spinlock_t under migrate_disable(), so that the
+ * sleeping locks taken inside are legal, and it refuses NMI and hard IRQ
+ * context. Kernels that have it (SHEAFCACHE_HAVE_LOCAL_TRYLOCK) use their
+ * own; the copy below keeps upstream's names so that the core reads like
+ * mm/slub.c. local_unlock() is taken over for the copy's type, which is
+ * the only one sheafcache passes it.
+ */
+#ifndef SHEAFCACHE_HAVE_LOCAL_TRYLOCK
+
+#ifndef CONFIG_PREEMPT_RT
+
+typedef struct {
+	local_lock_t llock;
+	u8 acquired;
+} local_trylock_t;
+
+#define local_trylock_init(lock)				\
+	do {							\
+		local_lock_init(&(lock)->llock);		\
+		(lock)->acquired = 0;				\
+	} while (0)
+
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+/* A trylock to lockdep: it never waits, so it is never in a deadlock. */
+static inline void sc_trylock_acquire(local_lock_t *l)
+{
+	lock_map_acquire_try(&l->dep_map);
+	DEBUG_LOCKS_WARN_ON(l->owner);
+	l->owner = current;
+}
+#else
+static inline void sc_trylock_acquire(local_lock_t *l) { }
+#endif
+
+static __always_inline bool sc_local_trylock(local_trylock_t __percpu *lock)
+{
+	local_trylock_t *tl;
+
+	preempt_disable();
+	tl = this_cpu_ptr(lock);
+	if (READ_ONCE(tl->acquired)) {
+		preempt_enable();
+		return false;
+	}
+	WRITE_ONCE(tl->acquired, 1);
+	sc_trylock_acquire(&tl->llock);
+	return true;
+}
+
+static __always_inline void sc_local_unlock(local_trylock_t __percpu *lock)
+{
+	local_trylock_t *tl = this_cpu_ptr(lock);
+
+	local_lock_release(&tl->llock);
+	WRITE_ONCE(tl->acquired, 0);
+	preempt_enable();
+}
+
+#else /* CONFIG_PREEMPT_RT */
+
+typedef spinlock_t local_trylock_t;
+
+#define local_trylock_init(lock)	spin_lock_init(lock)
+
+static __always_inline bool sc_local_trylock(local_trylock_t __percpu *lock)
+{
+	if (in_nmi() | in_hardirq())
+		return false;
+	migrate_disable();
+	if (spin_trylock(this_cpu_ptr(lock)))
+		return true;
+	migrate_enable();
+	return false;
+}
+
+static __always_inline void sc_local_unlock(local_trylock_t __percpu *lock)
+{
+	spin_unlock(this_cpu_ptr(lock));
+	migrate_enable();
+}
+
+#endif /* CONFIG_PREEMPT_RT */
+
+#define local_trylock(lock)	sc_local_trylock(lock)
+#undef local_unlock
+#define local_unlock(lock)	sc_local_unlock(lock)
+
+#endif /* !SHEAFCACHE_HAVE_LOCAL_TRYLOCK */
+
+/*
+ * Whether a slab folio carries per-object cgroup data, which slab sets up
+ * when an object of it is allocated with accounting: 6.1 names the bit
+ * MEMCG_DATA_OBJCGS, 6.12 MEMCG_DATA_OBJEXTS.
+ */
+static inline bool sc_folio_has_objcgs(struct folio *folio)
+{
+#if defined(CONFIG_MEMCG) && defined(SHEAFCACHE_HAVE_MEMCG_OBJEXTS)
+	unsigned long v = READ_ONCE(folio->memcg_data);
+
+	/* The bit alone, without a vector, marks a failed vector allocation. */
+	return (v & MEMCG_DATA_OBJEXTS) && (v & ~OBJEXTS_FLAGS_MASK);
+#elif defined(CONFIG_MEMCG)
+	return READ_ONCE(folio->memcg_data) & MEMCG_DATA_OBJCGS;
+#else
+	return false;
+#endif
+}
+
+/*
+ * An unmergeable base: SLAB_NO_MERGE from 6.5; before, a usercopy region
+ * (slab never merges a cache that has one).
+ */
+static inline struct kmem_cache *
+sc_kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+		     slab_flags_t flags, void (*ctor)(void *))
+{
+#ifdef SLAB_NO_MERGE
+	return kmem_cache_create(name, size, align, flags | SLAB_NO_MERGE, ctor);
+#else
+	return kmem_cache_create_usercopy(name, size, align, flags, 0, size,
+					  ctor);
+#endif
+}
 
 #endif /* _SHEAFCACHE_COMPAT_H */

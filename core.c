@@ -8,11 +8,18 @@
  * runs empty (or full) it is exchanged with the spare, then with the barn;
  * only then is the base cache touched, in batches.
  *
- * The per-CPU section is preempt_disable() plus a per-CPU busy flag, not
- * IRQ disabling: kernels before 6.15 have no local_trylock_t, and
- * local_irq_save() costs the fast path far more. An interrupt that lands
- * inside the section on the same CPU sees the flag and uses the base cache
+ * The per-CPU section is upstream's local_trylock_t (compat.h has a copy
+ * for kernels before 6.15): preempt_disable() plus a flag on !PREEMPT_RT,
+ * not IRQ disabling, which costs the fast path far more; a per-CPU
+ * spinlock_t under migrate_disable() on PREEMPT_RT, so that the barn locks
+ * and slab calls inside it are legal there. An interrupt that lands inside
+ * the section on the same CPU fails to enter it and uses the base cache
  * directly, so the sheaves are never touched re-entrantly.
+ *
+ * Slab's promises hold behind the sheaves: sheaves hold only objects of
+ * their CPU's memory node, never objects from the memory reserves
+ * (pfmemalloc) or charged to a memcg, and they are filled without the
+ * reserves. See sheaf_cache_free() for how that stays cheap.
  *
  * Lock order: per-CPU section -> barn lock -> base cache internals.
  */
@@ -25,19 +32,21 @@
 #include <linux/irqflags.h>
 #include <linux/jump_label.h>
 #include <linux/list.h>
+#include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
+#include <linux/oom.h>
 #include <linux/preempt.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/topology.h>
 #include <linux/workqueue.h>
 
-#include "compat.h"
 #include "internal.h"
 
 #define SC_DEFAULT_BARN_LIMIT	10
@@ -54,12 +63,13 @@ static int sc_cpuhp_state;
 /* Fails our own sheaf allocations: debugfs sheafcache/fail_sheaf_alloc. */
 DECLARE_FAULT_ATTR(sc_fail_sheaf_alloc);
 
-static bool sc_fail_sheaf(size_t size)
+/* As should_failslab(): a __GFP_NOFAIL allocation is never failed. */
+static bool sc_fail_sheaf(size_t size, gfp_t gfp)
 {
-	return should_fail(&sc_fail_sheaf_alloc, size);
+	return !(gfp & __GFP_NOFAIL) && should_fail(&sc_fail_sheaf_alloc, size);
 }
 #else
-static bool sc_fail_sheaf(size_t size)
+static bool sc_fail_sheaf(size_t size, gfp_t gfp)
 {
 	return false;
 }
@@ -115,34 +125,24 @@ static __always_inline void sc_stat_cpu(struct sc_cpu *pcp,
 
 /*
  * Enter this CPU's section: false when the code we interrupted on this
- * CPU holds it. Only this CPU writes its flag and a CPU sees its own
- * stores in order, so compiler barriers are all the ordering needed. (A
- * bool and an out parameter, because a returned pointer would have to be
- * tested for NULL again on the fast path.)
+ * CPU holds it (or, on PREEMPT_RT, in hard IRQ and NMI context). A bool
+ * and an out parameter, because a returned pointer would have to be
+ * tested for NULL again on the fast path.
  */
 static __always_inline bool sc_enter(struct sheaf_cache *sc,
 				     struct sc_cpu **pcpp)
 {
-	struct sc_cpu *pcp;
-
-	preempt_disable();
-	pcp = this_cpu_ptr(sc->cpu);
-	if (unlikely(READ_ONCE(pcp->busy))) {
-		preempt_enable();
+	if (unlikely(!local_trylock(&sc->cpu->lock))) {
 		sc_stat(sc, SC_REENTRANT);
 		return false;
 	}
-	WRITE_ONCE(pcp->busy, true);
-	barrier();
-	*pcpp = pcp;
+	*pcpp = this_cpu_ptr(sc->cpu);
 	return true;
 }
 
-static __always_inline void sc_exit(struct sc_cpu *pcp)
+static __always_inline void sc_exit(struct sheaf_cache *sc)
 {
-	barrier();
-	WRITE_ONCE(pcp->busy, false);
-	preempt_enable();
+	local_unlock(&sc->cpu->lock);
 }
 
 /* ===== Object hygiene ================================================= */
@@ -195,12 +195,159 @@ static __always_inline void sc_init_alloc(struct sheaf_cache *sc, void *obj,
 		sc_zero(sc, obj);
 }
 
+/* ===== Object facts: node, reserves, memcg ============================ */
+
+/*
+ * Sheaves hold only objects of their CPU's memory node. Testing that on
+ * every free through the object's page costs more than the rest of the
+ * free, so each CPU keeps the direct-map span of its memory node, when
+ * that span holds no other node's memory, and an object inside it is
+ * local without a look at its page. Slab objects always lie in the
+ * direct map. Outside the span (or with no span) the page decides.
+ */
+struct sc_span {
+	unsigned long start;
+	unsigned long len;
+};
+static DEFINE_PER_CPU(struct sc_span, sc_local_span);
+/* More than one possible node: a free can be remote. */
+static DEFINE_STATIC_KEY_FALSE(sc_numa);
+
+static int sc_obj_nid(const void *obj)
+{
+	return page_to_nid(virt_to_page(obj));
+}
+
+/* Whether no other node's memory lies in [start, end) of node @nid. */
+static bool sc_span_exclusive(int nid, unsigned long start, unsigned long end)
+{
+	int other;
+
+	for_each_node_state(other, N_MEMORY)
+		if (other != nid && node_start_pfn(other) < end &&
+		    node_end_pfn(other) > start)
+			return false;
+	return true;
+}
+
+/* The direct-map span of @cpu's memory node, if it is that node's alone. */
+static struct sc_span sc_span_of(unsigned int cpu)
+{
+	int nid = cpu_to_mem(cpu);
+	unsigned long start = 0, end = 0;
+
+	if (node_state(nid, N_MEMORY)) {
+		start = node_start_pfn(nid);
+		end = node_end_pfn(nid);
+		if (!sc_span_exclusive(nid, start, end))
+			end = start;
+	}
+	return (struct sc_span){
+		.start = (unsigned long)pfn_to_kaddr(start),
+		.len = PFN_PHYS(end - start),
+	};
+}
+
+static void sc_spans_init(void)
+{
+	unsigned int cpu;
+
+	if (num_possible_nodes() > 1)
+		static_branch_enable(&sc_numa);
+	for_each_possible_cpu(cpu)
+		*per_cpu_ptr(&sc_local_span, cpu) = sc_span_of(cpu);
+}
+
+/*
+ * Memory coming online may land inside a span: the spans are emptied
+ * before its pages exist and set anew once they do. A reader in the
+ * section may load a span's start before and its len after an update, so
+ * a new len is published only after a grace period in which every reader
+ * of the old start has left its section.
+ */
+static int sc_memory_event(struct notifier_block *nb, unsigned long action,
+			   void *arg)
+{
+	unsigned int cpu;
+
+	switch (action) {
+	case MEM_GOING_ONLINE:
+		for_each_possible_cpu(cpu)
+			WRITE_ONCE(per_cpu_ptr(&sc_local_span, cpu)->len, 0);
+		break;
+	case MEM_ONLINE:
+	case MEM_CANCEL_ONLINE:
+		for_each_possible_cpu(cpu)
+			WRITE_ONCE(per_cpu_ptr(&sc_local_span, cpu)->start,
+				   sc_span_of(cpu).start);
+		synchronize_rcu();
+		for_each_possible_cpu(cpu)
+			WRITE_ONCE(per_cpu_ptr(&sc_local_span, cpu)->len,
+				   sc_span_of(cpu).len);
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block sc_memory_nb = {
+	.notifier_call = sc_memory_event,
+};
+
+/* In this CPU's local span: certainly an object of its memory node. */
+static __always_inline bool sc_in_local_span(const void *obj)
+{
+	return (unsigned long)obj - this_cpu_read(sc_local_span.start) <
+	       this_cpu_read(sc_local_span.len);
+}
+
+/*
+ * Whether a freed object may go into this CPU's sheaves, by its page. As
+ * upstream's can_free_to_pcs(): an object of the CPU's memory node may;
+ * so may any object freed on a CPU whose own node has no memory, since no
+ * object is local there.
+ */
+static bool sc_obj_local(const void *obj)
+{
+	return sc_obj_nid(obj) == numa_mem_id() ||
+	       !node_state(numa_node_id(), N_NORMAL_MEMORY);
+}
+
+/* Slab marks a slab from the memory reserves PG_active on its folio. */
+static bool sc_folio_pfmemalloc(struct folio *folio)
+{
+	return folio_test_active(folio);
+}
+
+/* The object of a folio came from the reserves: count it while it is out. */
+static void sc_pfmemalloc_out(struct sheaf_cache *sc, long n)
+{
+	if (n && sc->owned)
+		atomic_long_add(n, &sc->free_check);
+}
+
+/* gfp_pfmemalloc_allowed(), which mm/ does not export. */
+static bool sc_pfmemalloc_allowed(gfp_t gfp)
+{
+	if (gfp & __GFP_NOMEMALLOC)
+		return false;
+	if (gfp & __GFP_MEMALLOC)
+		return true;
+	if (in_nmi() || (in_interrupt() && !in_serving_softirq()))
+		return false;
+	if (current->flags & PF_MEMALLOC)
+		return true;
+	return !in_interrupt() && tsk_is_oom_victim(current);
+}
+
 /* ===== Sheaves and the base cache ===================================== */
 
-/* Flags for our own allocations: the caller's reclaim rules, quietly. */
+/*
+ * Flags for our own sheaf arrays: the caller's reclaim rules, quietly,
+ * never charged to the caller's memcg (they are the cache's).
+ */
 static gfp_t sc_aux_gfp(gfp_t gfp)
 {
-	return (gfp & ~(__GFP_ZERO | __GFP_NOFAIL)) | __GFP_NOWARN;
+	return (gfp & ~(__GFP_ZERO | __GFP_ACCOUNT)) | __GFP_NOWARN;
 }
 
 static struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
@@ -209,7 +356,8 @@ static struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
 	struct sheaf *sheaf;
 	size_t size = struct_size(sheaf, objects, capacity);
 
-	sheaf = sc_fail_sheaf(size) ? NULL : kvmalloc(size, sc_aux_gfp(gfp));
+	gfp = sc_aux_gfp(gfp);
+	sheaf = sc_fail_sheaf(size, gfp) ? NULL : kvmalloc(size, gfp);
 	if (!sheaf) {
 		sc_stat(sc, SC_SHEAF_ALLOC_FAIL);
 		return NULL;
@@ -217,6 +365,7 @@ static struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
 	sheaf->cache = NULL;
 	sheaf->size = 0;
 	sheaf->capacity = capacity;
+	sheaf->flush = 0;
 	sc_stat(sc, SC_SHEAF_ALLOC);
 	return sheaf;
 }
@@ -265,18 +414,25 @@ static void sc_base_free_bulk(struct sheaf_cache *sc, unsigned int n,
 		kmem_cache_free(sc->base, p[i]);
 }
 
-/* Fill @sheaf to its capacity from the base; all or nothing. */
+/*
+ * Flags to fill a sheaf with, as upstream's refill: the caller's, never
+ * the memory reserves, quietly; sheaves hold zeroed objects under
+ * init_on_alloc (sc_init_alloc()), and cached objects are never charged.
+ */
+static gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp)
+{
+	gfp = (gfp & ~(__GFP_ZERO | __GFP_ACCOUNT)) | __GFP_NOMEMALLOC |
+	      __GFP_NOWARN;
+	return sc->init_on_alloc ? gfp | __GFP_ZERO : gfp;
+}
+
+/* Fill @sheaf to its capacity from the base with @gfp; all or nothing. */
 static int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 {
 	unsigned int want = sheaf->capacity - sheaf->size;
 
 	if (!want)
 		return 0;
-	/* A cache is no reason to dip into the emergency reserves. */
-	gfp = sc_aux_gfp(gfp) | __GFP_NOMEMALLOC;
-	/* Sheaves hold zeroed objects (sc_init_alloc()). */
-	if (sc->init_on_alloc)
-		gfp |= __GFP_ZERO;
 	if (sc_base_alloc_bulk(sc, gfp, want, &sheaf->objects[sheaf->size])) {
 		sc_stat(sc, SC_REFILL_FAIL);
 		return -ENOMEM;
@@ -286,14 +442,52 @@ static int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 	return 0;
 }
 
+/* Objects of @sheaf from pfmemalloc slabs, from index @from on. */
+static long sc_count_pfmemalloc(struct sheaf *sheaf, unsigned int from)
+{
+	long n = 0;
+
+	for (; from < sheaf->size; from++)
+		n += sc_folio_pfmemalloc(virt_to_folio(sheaf->objects[from]));
+	return n;
+}
+
+/*
+ * Fill a sheaf a caller will take objects from, as upstream's prefill:
+ * __GFP_NOFAIL passes through; without the reserves first, and with them
+ * only where the caller may use them, marking the sheaf to be flushed on
+ * return. An accounted fill charges the caller and is flushed likewise.
+ */
+static int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf,
+			      gfp_t gfp)
+{
+	unsigned int from = sheaf->size;
+	gfp_t fill = sc_fill_gfp(sc, gfp);
+
+	if (sc->accounted || (gfp & __GFP_ACCOUNT)) {
+		fill |= __GFP_ACCOUNT;
+		sheaf->flush = 1;
+	}
+	if (!sc_refill(sc, sheaf, fill))
+		return 0;
+	if (!sc_pfmemalloc_allowed(gfp) || sc_refill(sc, sheaf, fill & ~__GFP_NOMEMALLOC))
+		return -ENOMEM;
+	sheaf->flush = 1;
+	sc_pfmemalloc_out(sc, sc_count_pfmemalloc(sheaf, from));
+	return 0;
+}
+
 /* Give every object of @sheaf back to the base. */
 static void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
 	if (!sheaf->size)
 		return;
+	if (unlikely(sheaf->flush))
+		sc_pfmemalloc_out(sc, -sc_count_pfmemalloc(sheaf, 0));
 	sc_base_free_bulk(sc, sheaf->size, sheaf->objects);
 	sc_stat_add(sc, SC_FLUSH, sheaf->size);
 	sheaf->size = 0;
+	sheaf->flush = 0;
 }
 
 /* ===== Barns ========================================================== */
@@ -424,12 +618,22 @@ static unsigned long sc_drain_barn(struct sheaf_cache *sc,
 
 /* ===== Allocation ===================================================== */
 
-static noinline void *sc_alloc_base(struct sheaf_cache *sc, gfp_t gfp)
+/* Calls that bypass the sheaves or need the node of the object checked. */
+#define SC_GFP_SPECIAL	(__GFP_ACCOUNT | __GFP_THISNODE)
+
+static noinline void *sc_alloc_base(struct sheaf_cache *sc, gfp_t gfp,
+				    int node)
 {
+	void *obj;
+
 	sc_stat(sc, SC_ALLOC_SLOW);
 	if (!sc->gfp_zero)
 		gfp &= ~__GFP_ZERO;
-	return kmem_cache_alloc(sc->base, gfp);
+	obj = kmem_cache_alloc_node(sc->base, gfp, node);
+	/* The one way a reserve object of an owned base gets out. */
+	if (obj && sc->owned && sc_folio_pfmemalloc(virt_to_folio(obj)))
+		sc_pfmemalloc_out(sc, 1);
+	return obj;
 }
 
 /*
@@ -446,7 +650,7 @@ static struct sheaf *sc_get_filled(struct sheaf_cache *sc,
 		sheaf = sc_sheaf_alloc(sc, gfp, sc->capacity);
 	if (!sheaf)
 		return NULL;
-	if (!sc_refill(sc, sheaf, gfp))
+	if (!sc_refill(sc, sheaf, sc_fill_gfp(sc, gfp) & ~__GFP_NOFAIL))
 		return sheaf;
 	barn_put_empty(sc, barn, sheaf);
 	return NULL;
@@ -503,12 +707,15 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 
 	/* A batch from the base takes long: not with IRQs off. */
 	if (irqs_disabled()) {
-		sc_exit(pcp);
+		sc_exit(sc);
 		return NULL;
 	}
-	/* An empty spare is the sheaf to fill; the section is left for it. */
+	/*
+	 * An empty spare is the sheaf to fill. The section is left for it:
+	 * the fill may sleep, and on PREEMPT_RT nothing in the section may.
+	 */
 	swap(empty, pcp->spare);
-	sc_exit(pcp);
+	sc_exit(sc);
 
 	full = sc_get_filled(sc, barn, empty, gfp);
 	if (!full)
@@ -531,16 +738,71 @@ static noinline void *sc_alloc_slow(struct sheaf_cache *sc,
 	struct sheaf *main;
 	void *obj;
 
+	if (unlikely(sc->accounted)) {
+		/* A SLAB_ACCOUNT base: nothing is cached, see sc_alloc_special(). */
+		sc_exit(sc);
+		sc_stat(sc, SC_ACCOUNT_BYPASS);
+		return sc_alloc_base(sc, gfp, NUMA_NO_NODE);
+	}
 	pcp = sc_replace_empty_main(sc, pcp, gfp);
 	if (!pcp)
-		return sc_alloc_base(sc, gfp);
+		return sc_alloc_base(sc, gfp, NUMA_NO_NODE);
 	main = pcp->main;
 	obj = main->objects[--main->size];
 	sc_stat_cpu(pcp, SC_ALLOC_FAST);
-	sc_exit(pcp);
+	sc_exit(sc);
 
 	sc_init_alloc(sc, obj, gfp);
 	return obj;
+}
+
+/*
+ * The top object of this CPU's main sheaf if it is of @node, as
+ * upstream's alloc_from_pcs(): a refill or a migration between a free's
+ * test and its push can bring a remote object, so the object is checked.
+ */
+static void *sc_alloc_local(struct sheaf_cache *sc, gfp_t gfp, int node)
+{
+	struct sc_cpu *pcp;
+	struct sheaf *main;
+	void *obj = NULL;
+
+	if (!sc_enter(sc, &pcp))
+		return NULL;
+	main = pcp->main;
+	if (node == numa_mem_id() && main->size &&
+	    sc_obj_nid(main->objects[main->size - 1]) == node) {
+		obj = main->objects[--main->size];
+		sc_stat_cpu(pcp, SC_ALLOC_FAST);
+	}
+	sc_exit(sc);
+	if (obj)
+		sc_init_alloc(sc, obj, gfp);
+	return obj;
+}
+
+/*
+ * Accounted calls go to the base, whose hooks charge the caller: a cached
+ * object could not be charged to its next owner. Node-specific ones take
+ * a local object or go to the base.
+ */
+static noinline void *sc_alloc_special(struct sheaf_cache *sc, gfp_t gfp,
+				       int node)
+{
+	void *obj;
+
+	if (gfp & __GFP_ACCOUNT) {
+		sc_stat(sc, SC_ACCOUNT_BYPASS);
+		/* Its free must look for the charge: sheaf_cache_free(). */
+		if (!(atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT))
+			atomic_long_or(SC_CHECK_ACCOUNT, &sc->free_check);
+		return sc_alloc_base(sc, gfp, node);
+	}
+	obj = sc_alloc_local(sc, gfp, node == NUMA_NO_NODE ? numa_mem_id() : node);
+	if (obj)
+		return obj;
+	sc_stat(sc, SC_ALLOC_REMOTE);
+	return sc_alloc_base(sc, gfp, node);
 }
 
 void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp)
@@ -551,20 +813,32 @@ void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp)
 
 	if (WARN_ON_ONCE(!sc))
 		return NULL;
+	if (unlikely(gfp & SC_GFP_SPECIAL))
+		return sc_alloc_special(sc, gfp, NUMA_NO_NODE);
 	if (unlikely(!sc_enter(sc, &pcp)))
-		return sc_alloc_base(sc, gfp);
+		return sc_alloc_base(sc, gfp, NUMA_NO_NODE);
 
 	main = pcp->main;
 	if (unlikely(!main->size))
 		return sc_alloc_slow(sc, pcp, gfp);
 	obj = main->objects[--main->size];
 	sc_stat_cpu(pcp, SC_ALLOC_FAST);
-	sc_exit(pcp);
+	sc_exit(sc);
 
 	sc_init_alloc(sc, obj, gfp);
 	return obj;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_alloc);
+
+void *sheaf_cache_alloc_node(struct sheaf_cache *sc, gfp_t gfp, int node)
+{
+	if (WARN_ON_ONCE(!sc))
+		return NULL;
+	if (node == NUMA_NO_NODE && !(gfp & SC_GFP_SPECIAL))
+		return sheaf_cache_alloc(sc, gfp);
+	return sc_alloc_special(sc, gfp, node);
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_alloc_node);
 
 /* ===== Freeing ======================================================== */
 
@@ -633,7 +907,7 @@ sc_replace_full_main(struct sheaf_cache *sc, struct sc_cpu *pcp)
 
 	/* The barn is full: give main's objects back in one batch. */
 	if (irqs_disabled()) {
-		sc_exit(pcp);
+		sc_exit(sc);
 		return NULL;
 	}
 	sc_flush(sc, pcp->main);
@@ -654,10 +928,35 @@ static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
 	main = pcp->main;
 	main->objects[main->size++] = obj;
 	sc_stat_cpu(pcp, SC_FREE_FAST);
-	sc_exit(pcp);
+	sc_exit(sc);
 }
 
-/* Push @obj: every call here is a tail call, so no register is saved. */
+/* Outside the local span: the object's page decides. */
+static noinline void sc_free_offspan(struct sheaf_cache *sc,
+				     struct sc_cpu *pcp, void *obj)
+{
+	struct sheaf *main = pcp->main;
+
+	if (unlikely(!sc_obj_local(obj))) {
+		sc_exit(sc);
+		sc_stat(sc, SC_FREE_REMOTE);
+		sc_free_base(sc, obj);
+		return;
+	}
+	if (unlikely(main->size == sc->capacity)) {
+		sc_free_slow(sc, pcp, obj);
+		return;
+	}
+	main->objects[main->size++] = obj;
+	sc_stat_cpu(pcp, SC_FREE_FAST);
+	sc_exit(sc);
+}
+
+/*
+ * Push @obj: every call here is a tail call, so no register is saved.
+ * The node test is inside the section, where the CPU cannot change under
+ * it; on a single-node machine it is patched out.
+ */
 static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj)
 {
 	struct sc_cpu *pcp;
@@ -667,6 +966,10 @@ static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj)
 		sc_free_base(sc, obj);
 		return;
 	}
+	if (static_branch_unlikely(&sc_numa) && !sc_in_local_span(obj)) {
+		sc_free_offspan(sc, pcp, obj);
+		return;
+	}
 	main = pcp->main;
 	if (unlikely(main->size == sc->capacity)) {
 		sc_free_slow(sc, pcp, obj);
@@ -674,19 +977,53 @@ static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj)
 	}
 	main->objects[main->size++] = obj;
 	sc_stat_cpu(pcp, SC_FREE_FAST);
-	sc_exit(pcp);
+	sc_exit(sc);
 }
 
-/* debug_objects, or zeroing with memset(): calls that need a frame. */
+/*
+ * Whether an object must go back to the base rather than into a sheaf,
+ * by its folio: from the memory reserves (an owned base counted it on
+ * the way out), charged to a memcg, or of a cache that caches nothing.
+ */
+static bool sc_keep_out(struct sheaf_cache *sc, const void *obj)
+{
+	struct folio *folio = virt_to_folio(obj);
+
+	if (unlikely(sc_folio_pfmemalloc(folio))) {
+		sc_pfmemalloc_out(sc, -1);
+		sc_stat(sc, SC_PFMEMALLOC);
+		return true;
+	}
+	if (sc->accounted)
+		return true;
+	return (atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT) &&
+	       sc_folio_has_objcgs(folio);
+}
+
+/*
+ * Frees that need a look at the object's page or a call: a wrapped base
+ * (any of its objects may come from the reserves), pfmemalloc or
+ * accounted objects out, debug_objects, or zeroing with memset().
+ */
 static noinline void sc_free_checked(struct sheaf_cache *sc, void *obj)
 {
 	if (static_branch_unlikely(&sc_debug_objects) && sc_bad_object(sc, obj))
 		return;
+	if (atomic_long_read(&sc->free_check) && sc_keep_out(sc, obj)) {
+		sc_free_base(sc, obj);
+		return;
+	}
 	if (sc->init_on_free)
 		sc_zero(sc, obj);
 	sc_free_push(sc, obj);
 }
 
+/*
+ * The fast path tests one word for everything that needs the object's
+ * page: objects from the reserves can only reach an owned base's callers
+ * through sc_alloc_base() or a prefill allowed the reserves, both of which
+ * count them in free_check, so while none is out no free needs the test.
+ */
 void sheaf_cache_free(struct sheaf_cache *sc, void *obj)
 {
 	if (unlikely(!obj))
@@ -696,7 +1033,7 @@ void sheaf_cache_free(struct sheaf_cache *sc, void *obj)
 		return;
 	}
 	if (static_branch_unlikely(&sc_debug_objects) ||
-	    unlikely(sc->init_on_free && !sc->zero_inline)) {
+	    unlikely(atomic_long_read(&sc->free_check))) {
 		sc_free_checked(sc, obj);
 		return;
 	}
@@ -726,6 +1063,68 @@ static void sc_move(struct sheaf *to, struct sheaf *from, unsigned int n)
 	to->size += n;
 }
 
+/* Whether @obj may go into this CPU's sheaves: sheaf_cache_free()'s test. */
+static bool sc_may_cache(const void *obj)
+{
+	return !static_branch_unlikely(&sc_numa) || sc_in_local_span(obj) ||
+	       sc_obj_local(obj);
+}
+
+/*
+ * Move what @from holds into @to while it has room, but only objects of
+ * this CPU's node: a sheaf may come back on another node than it left.
+ * The others stay in @from, for the base.
+ */
+static void sc_move_back(struct sheaf *to, struct sheaf *from)
+{
+	unsigned int i, keep = 0;
+
+	for (i = 0; i < from->size; i++) {
+		void *obj = from->objects[i];
+
+		if (to->size < to->capacity && sc_may_cache(obj))
+			to->objects[to->size++] = obj;
+		else
+			from->objects[keep++] = obj;
+	}
+	from->size = keep;
+}
+
+/*
+ * A sheaf a caller will take objects from, filled for @size: @sheaf, or a
+ * new one of @capacity. On failure it is flushed and freed, and counted.
+ */
+static struct sheaf *sc_prefill_new(struct sheaf_cache *sc, gfp_t gfp,
+				    struct sheaf *sheaf, unsigned int capacity)
+{
+	if (!sheaf)
+		sheaf = sc_sheaf_alloc(sc, gfp, capacity);
+	if (sheaf && sc_fill_for_caller(sc, sheaf, gfp)) {
+		sc_flush(sc, sheaf);
+		sc_sheaf_free(sc, sheaf);
+		sheaf = NULL;
+	}
+	if (!sheaf) {
+		sc_stat(sc, SC_PREFILL_FAIL);
+		return NULL;
+	}
+	return sc_sheaf_out(sc, sheaf);
+}
+
+/*
+ * Accounted objects are charged to whoever allocates them from the base:
+ * the prefilling caller, who takes them. They never meet cached objects.
+ */
+static noinline struct sheaf *
+sc_prefill_accounted(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
+{
+	sc_stat(sc, SC_ACCOUNT_BYPASS);
+	if (!sc->accounted &&
+	    !(atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT))
+		atomic_long_or(SC_CHECK_ACCOUNT, &sc->free_check);
+	return sc_prefill_new(sc, gfp, NULL, max(size, sc->capacity));
+}
+
 /*
  * An oversize sheaf takes what this CPU's sheaves hold before the base
  * fills the rest: moving pointers costs far less than a bulk allocation
@@ -740,65 +1139,49 @@ sc_prefill_oversize(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 
 	sc_stat(sc, SC_PREFILL_OVERSIZE);
 	sheaf = sc_sheaf_alloc(sc, gfp, size);
-	if (sheaf) {
-		if (sc_enter(sc, &pcp)) {
-			if (pcp->spare)
-				sc_move(sheaf, pcp->spare, size);
-			sc_move(sheaf, pcp->main, size);
-			sc_exit(pcp);
-		}
-	}
-	if (sheaf && sc_refill(sc, sheaf, gfp)) {
-		sc_flush(sc, sheaf);
-		sc_sheaf_free(sc, sheaf);
-		sheaf = NULL;
+	if (sheaf && sc_enter(sc, &pcp)) {
+		if (pcp->spare)
+			sc_move(sheaf, pcp->spare, size);
+		sc_move(sheaf, pcp->main, size);
+		sc_exit(sc);
 	}
 	if (!sheaf) {
 		sc_stat(sc, SC_PREFILL_FAIL);
 		return NULL;
 	}
-	return sc_sheaf_out(sc, sheaf);
+	return sc_prefill_new(sc, gfp, sheaf, size);
 }
 
 struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 					unsigned int size)
 {
 	struct sheaf *sheaf = NULL;
-	struct sc_barn *barn;
 	struct sc_cpu *pcp;
 
-	if (WARN_ON_ONCE(!sc) || !size)
+	if (WARN_ON_ONCE(!sc) || !size || size > SHEAF_CACHE_MAX_PREFILL)
 		return NULL;
+	if (WARN_ON_ONCE(READ_ONCE(sc->dead)))
+		return NULL;
+	if (unlikely(sc->accounted || (gfp & __GFP_ACCOUNT)))
+		return sc_prefill_accounted(sc, gfp, size);
 	if (unlikely(size > sc->capacity))
 		return sc_prefill_oversize(sc, gfp, size);
 
 	if (sc_enter(sc, &pcp)) {
 		swap(sheaf, pcp->spare);
-		sc_exit(pcp);
+		sc_exit(sc);
 	}
 
-	barn = sc_barn(sc);
 	if (sheaf) {
 		sc_stat(sc, SC_PREFILL_FAST);
 	} else {
 		sc_stat(sc, SC_PREFILL_SLOW);
-		sheaf = barn_get_full_or_empty(barn);
+		sheaf = barn_get_full_or_empty(sc_barn(sc));
 		sc_stat(sc, sheaf && sheaf->size ? SC_BARN_GET : SC_BARN_GET_FAIL);
-		if (!sheaf)
-			sheaf = sc_sheaf_alloc(sc, gfp, sc->capacity);
 	}
-
-	if (sheaf && sheaf->size < size && sc_refill(sc, sheaf, gfp)) {
-		/* Memory is short: let the base have the few it held. */
-		sc_flush(sc, sheaf);
-		barn_put_empty(sc, barn, sheaf);
-		sheaf = NULL;
-	}
-	if (!sheaf) {
-		sc_stat(sc, SC_PREFILL_FAIL);
-		return NULL;
-	}
-	return sc_sheaf_out(sc, sheaf);
+	if (sheaf && sheaf->size >= size)
+		return sc_sheaf_out(sc, sheaf);
+	return sc_prefill_new(sc, gfp, sheaf, sc->capacity);
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_prefill_sheaf);
 
@@ -807,10 +1190,11 @@ void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 {
 	void *obj;
 
-	if (WARN_ON_ONCE(!sheaf) || unlikely(!sheaf->size))
+	/* A returned sheaf has no cache: it may be in a barn by now. */
+	if (WARN_ON_ONCE(!sheaf || !sheaf->cache) || unlikely(!sheaf->size))
 		return NULL;
 	obj = sheaf->objects[--sheaf->size];
-	sc_init_alloc(sc, obj, gfp);
+	sc_init_alloc(sheaf->cache, obj, gfp);
 	return obj;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_alloc_from_sheaf);
@@ -823,10 +1207,26 @@ static noinline void sc_return_slow(struct sheaf_cache *sc, gfp_t gfp,
 
 	sc_stat(sc, SC_RETURN_SLOW);
 	if (READ_ONCE(barn->nr_full) < sc->max_full &&
-	    !sc_refill(sc, sheaf, gfp) &&
+	    !sc_refill(sc, sheaf, sc_fill_gfp(sc, gfp) & ~__GFP_NOFAIL) &&
 	    barn_put_full(sc, barn, sheaf, false)) {
 		sc_stat(sc, SC_BARN_PUT);
 		return;
+	}
+	sc_flush(sc, sheaf);
+	sc_sheaf_free(sc, sheaf);
+}
+
+/* Oversize, or the cache is dead: what is local fills this CPU's sheaves. */
+static noinline void sc_return_odd(struct sheaf_cache *sc, struct sheaf *sheaf)
+{
+	struct sc_cpu *pcp;
+
+	sc_stat(sc, SC_RETURN_SLOW);
+	if (!READ_ONCE(sc->dead) && sc_enter(sc, &pcp)) {
+		sc_move_back(pcp->main, sheaf);
+		if (pcp->spare)
+			sc_move_back(pcp->spare, sheaf);
+		sc_exit(sc);
 	}
 	sc_flush(sc, sheaf);
 	sc_sheaf_free(sc, sheaf);
@@ -848,17 +1248,11 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	sheaf->cache = NULL;
 	this_cpu_dec(sc->cpu->sheaves_out);
 
-	if (unlikely(sheaf->capacity != sc->capacity || READ_ONCE(sc->dead))) {
-		sc_stat(sc, SC_RETURN_SLOW);
-		/* An oversize sheaf: what is left fills this CPU's first. */
-		if (!READ_ONCE(sc->dead) && sc_enter(sc, &pcp)) {
-			sc_move(pcp->main, sheaf, sheaf->size);
-			if (pcp->spare)
-				sc_move(pcp->spare, sheaf, sheaf->size);
-			sc_exit(pcp);
-		}
+	/* Reserve or accounted objects are never cached; the sheaf may be. */
+	if (unlikely(sheaf->flush))
 		sc_flush(sc, sheaf);
-		sc_sheaf_free(sc, sheaf);
+	if (unlikely(sheaf->capacity != sc->capacity || READ_ONCE(sc->dead))) {
+		sc_return_odd(sc, sheaf);
 		return;
 	}
 
@@ -868,7 +1262,7 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 			sheaf = NULL;
 			sc_stat(sc, SC_RETURN_FAST);
 		}
-		sc_exit(pcp);
+		sc_exit(sc);
 	}
 	if (sheaf)
 		sc_return_slow(sc, gfp, sheaf);
@@ -883,19 +1277,21 @@ int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	if (!sheafp || !*sheafp)
 		return -EINVAL;
 	sheaf = *sheafp;
-	if (WARN_ON_ONCE(!sc || sheaf->cache != sc))
+	if (WARN_ON_ONCE(!sc || sheaf->cache != sc || READ_ONCE(sc->dead)))
 		return -EINVAL;
 	if (sheaf->size >= size)
 		return 0;
 
-	if (size <= sheaf->capacity) {
-		if (!sc_refill(sc, sheaf, gfp))
+	/* Charged objects must not join cached ones: then start afresh. */
+	if (size <= sheaf->capacity &&
+	    (sheaf->flush || !(gfp & __GFP_ACCOUNT))) {
+		if (!sc_fill_for_caller(sc, sheaf, gfp))
 			return 0;
 		sc_stat(sc, SC_PREFILL_FAIL);
 		return -ENOMEM;
 	}
 
-	/* Too small: a larger sheaf replaces it; rare, so keep it simple. */
+	/* Too small, or of another kind: a new sheaf replaces it; rare. */
 	sheaf = sheaf_cache_prefill_sheaf(sc, gfp, size);
 	if (!sheaf)
 		return -ENOMEM;
@@ -953,17 +1349,21 @@ static long sc_shrink_this_cpu(void *arg)
 	if (WARN_ON_ONCE(!sc_enter(sc, &pcp)))
 		return 0;
 	n = sc_drain_cpu(sc, pcp);
-	sc_exit(pcp);
+	sc_exit(sc);
 	return n;
 }
 
+/* sc_drain_barn() over the nodes until @nr objects were flushed. */
 static unsigned long sc_drain_barns(struct sheaf_cache *sc, unsigned long nr)
 {
 	unsigned long n = 0;
 	int nid;
 
-	for_each_node(nid)
+	for_each_node(nid) {
+		if (n >= nr)
+			break;
 		n += sc_drain_barn(sc, sc->barns[nid], nr - n);
+	}
 	return n;
 }
 
@@ -985,17 +1385,19 @@ unsigned long sheaf_cache_shrink(struct sheaf_cache *sc)
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_shrink);
 
-/* Memory pressure: the barns go first; a CPU's two sheaves stay. */
+/*
+ * Memory pressure: the barns go first; a CPU's two sheaves stay. The
+ * shrinker is NUMA-aware, as the barns are per node: it counts and gives
+ * back the objects of the node under pressure.
+ */
 static unsigned long sc_shrinker_count(struct shrinker *s,
 				       struct shrink_control *ctl)
 {
 	struct sheaf_cache *sc = sc_shrinker_priv(s);
-	unsigned long n = 0;
-	int nid;
+	unsigned long n;
 
-	for_each_node(nid)
-		n += READ_ONCE(sc->barns[nid]->nr_full) * sc->capacity +
-		     READ_ONCE(sc->barns[nid]->nr_empty);
+	n = (unsigned long)READ_ONCE(sc->barns[ctl->nid]->nr_full) *
+	    sc->capacity;
 	return n ?: SHRINK_EMPTY;
 }
 
@@ -1003,8 +1405,9 @@ static unsigned long sc_shrinker_scan(struct shrinker *s,
 				      struct shrink_control *ctl)
 {
 	struct sheaf_cache *sc = sc_shrinker_priv(s);
-	unsigned long n = sc_drain_barns(sc, ctl->nr_to_scan);
+	unsigned long n;
 
+	n = sc_drain_barn(sc, sc->barns[ctl->nid], ctl->nr_to_scan);
 	sc_stat_add(sc, SC_SHRINK, n);
 	return n ?: SHRINK_STOP;
 }
@@ -1023,11 +1426,17 @@ static unsigned int sc_default_capacity(unsigned int size)
 	return 60;
 }
 
-static int sc_check_args(const char *name, struct kmem_cache *base,
-			 const struct sheaf_cache_args *a)
+static bool sc_bad_name(const char *name)
 {
-	if (!name || !*name || strnlen(name, SHEAF_CACHE_NAME_MAX + 1) >
-	    SHEAF_CACHE_NAME_MAX || strchr(name, '/') || !base)
+	/* "." and ".." would be no debugfs directory of their own. */
+	return !name || !*name || !strcmp(name, ".") || !strcmp(name, "..") ||
+	       strnlen(name, SHEAF_CACHE_NAME_MAX + 1) > SHEAF_CACHE_NAME_MAX ||
+	       strchr(name, '/');
+}
+
+static int sc_check_args(const char *name, const struct sheaf_cache_args *a)
+{
+	if (sc_bad_name(name))
 		return -EINVAL;
 	if (a->sheaf_capacity > SHEAF_CACHE_MAX_CAPACITY ||
 	    a->max_full_sheaves > SHEAF_CACHE_MAX_BARN ||
@@ -1043,7 +1452,7 @@ static bool sc_exists(const char *name, struct kmem_cache *base)
 
 	lockdep_assert_held(&sc_caches_lock);
 	list_for_each_entry(sc, &sc_caches, list)
-		if (sc->base == base || !strcmp(sc->name, name))
+		if ((base && sc->base == base) || !strcmp(sc->name, name))
 			return true;
 	return false;
 }
@@ -1083,6 +1492,7 @@ static int sc_alloc_sheaves(struct sheaf_cache *sc)
 	for_each_possible_cpu(cpu) {
 		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
 
+		local_trylock_init(&pcp->lock);
 		pcp->main = sc_sheaf_alloc(sc, GFP_KERNEL, sc->capacity);
 		if (!pcp->main)
 			return -ENOMEM;
@@ -1095,6 +1505,8 @@ static void sc_free(struct sheaf_cache *sc)
 	if (sc->barns)
 		sc_free_sheaves(sc);
 	free_percpu(sc->cpu);
+	if (sc->owned)
+		kmem_cache_destroy(sc->base);
 	kfree(sc);
 }
 
@@ -1102,7 +1514,8 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 				    const struct sheaf_cache_args *a)
 {
 	unsigned int init_off = SHEAF_CACHE_BASE_CTOR |
-				SHEAF_CACHE_BASE_TYPESAFE_RCU;
+				SHEAF_CACHE_BASE_TYPESAFE_RCU |
+				SHEAF_CACHE_BASE_POISON;
 	struct sheaf_cache *sc;
 
 	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
@@ -1111,6 +1524,7 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 	strscpy(sc->name, name, sizeof(sc->name));
 	sc->base = base;
 	sc->base_flags = a->base_flags;
+	sc->accounted = a->base_flags & SHEAF_CACHE_BASE_ACCOUNT;
 	sc->object_size = kmem_cache_size(base);
 	sc->capacity = a->sheaf_capacity ?:
 		       sc_default_capacity(sc->object_size);
@@ -1124,6 +1538,8 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 	sc->init_on_free |= sc->init_on_alloc;
 	sc->zero_inline = sc->object_size <= SC_ZERO_INLINE_MAX &&
 			  !(sc->object_size % 64);
+	if (sc->accounted || (sc->init_on_free && !sc->zero_inline))
+		atomic_long_set(&sc->free_check, SC_CHECK_ALWAYS);
 
 	sc->cpu = alloc_percpu(struct sc_cpu);
 	if (!sc->cpu || sc_alloc_sheaves(sc)) {
@@ -1133,28 +1549,15 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 	return sc;
 }
 
-struct sheaf_cache *sheaf_cache_create(const char *name,
-				       struct kmem_cache *base,
-				       const struct sheaf_cache_args *args)
+/* Register a new cache; on failure it is freed (its owned base too). */
+static struct sheaf_cache *sc_register(struct sheaf_cache *sc)
 {
-	struct sheaf_cache_args a = {};
-	struct sheaf_cache *sc;
 	int err;
-
-	if (args)
-		a = *args;
-	err = sc_check_args(name, base, &a);
-	if (err)
-		return ERR_PTR(err);
 
 	mutex_lock(&sc_caches_lock);
 	err = -EEXIST;
-	if (sc_exists(name, base))
-		goto unlock;
-	err = -ENOMEM;
-	sc = sc_alloc(name, base, &a);
-	if (!sc)
-		goto unlock;
+	if (sc_exists(sc->name, sc->owned ? NULL : sc->base))
+		goto free;
 	err = cpuhp_state_add_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
 	if (err)
 		goto free;
@@ -1172,12 +1575,79 @@ struct sheaf_cache *sheaf_cache_create(const char *name,
 remove_cpuhp:
 	cpuhp_state_remove_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
 free:
-	sc_free(sc);
-unlock:
 	mutex_unlock(&sc_caches_lock);
+	sc_free(sc);
 	return ERR_PTR(err);
 }
+
+struct sheaf_cache *sheaf_cache_create(const char *name,
+				       struct kmem_cache *base,
+				       const struct sheaf_cache_args *args)
+{
+	struct sheaf_cache_args a = {};
+	struct sheaf_cache *sc;
+	int err;
+
+	if (args)
+		a = *args;
+	err = sc_check_args(name, &a);
+	if (err || !base)
+		return ERR_PTR(-EINVAL);
+	sc = sc_alloc(name, base, &a);
+	if (!sc)
+		return ERR_PTR(-ENOMEM);
+	/* Anyone may allocate from the base: every free looks at the page. */
+	atomic_long_or(SC_CHECK_ALWAYS, &sc->free_check);
+	return sc_register(sc);
+}
 EXPORT_SYMBOL_GPL(sheaf_cache_create);
+
+/* What create_with_base() takes; the rest are kmem_cache_create()'s. */
+#define SC_OWNED_FLAGS	(SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT | \
+			 SLAB_TYPESAFE_BY_RCU | SLAB_RECLAIM_ACCOUNT | \
+			 SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | \
+			 SLAB_POISON | SLAB_STORE_USER)
+
+/* The SHEAF_CACHE_BASE_* facts of a base made with @flags and @ctor. */
+static unsigned int sc_base_facts(slab_flags_t flags, void (*ctor)(void *))
+{
+	return (ctor ? SHEAF_CACHE_BASE_CTOR : 0) |
+	       (flags & SLAB_TYPESAFE_BY_RCU ? SHEAF_CACHE_BASE_TYPESAFE_RCU : 0) |
+	       (flags & SLAB_ACCOUNT ? SHEAF_CACHE_BASE_ACCOUNT : 0) |
+	       (flags & SLAB_POISON ? SHEAF_CACHE_BASE_POISON : 0);
+}
+
+struct sheaf_cache *
+sheaf_cache_create_with_base(const char *name, unsigned int object_size,
+			     unsigned int align, slab_flags_t flags,
+			     void (*ctor)(void *),
+			     const struct sheaf_cache_args *args)
+{
+	struct sheaf_cache_args a = {};
+	struct kmem_cache *base;
+	struct sheaf_cache *sc;
+	unsigned int facts;
+
+	if (args)
+		a = *args;
+	facts = sc_base_facts(flags, ctor);
+	if (sc_check_args(name, &a) || !object_size ||
+	    (flags & ~SC_OWNED_FLAGS) || (a.base_flags && a.base_flags != facts))
+		return ERR_PTR(-EINVAL);
+	a.base_flags = facts;
+
+	base = sc_kmem_cache_create(name, object_size, align, flags, ctor);
+	if (!base)
+		return ERR_PTR(-ENOMEM);
+	sc = sc_alloc(name, base, &a);
+	if (!sc) {
+		kmem_cache_destroy(base);
+		return ERR_PTR(-ENOMEM);
+	}
+	sc->owned = true;
+	return sc_register(sc);
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_create_with_base);
 
 static long sc_sheaves_out(struct sheaf_cache *sc)
 {
@@ -1273,6 +1743,12 @@ unsigned int sheaf_cache_capacity(const struct sheaf_cache *sc)
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_capacity);
 
+struct kmem_cache *sheaf_cache_base(const struct sheaf_cache *sc)
+{
+	return sc ? sc->base : NULL;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_base);
+
 /* ===== Module ========================================================= */
 
 static int __init sheafcache_init(void)
@@ -1286,6 +1762,8 @@ static int __init sheafcache_init(void)
 	sc_cpuhp_state = ret;
 	if (debug_objects)
 		static_branch_enable(&sc_debug_objects);
+	sc_spans_init();
+	register_memory_notifier(&sc_memory_nb);
 	sc_debugfs_init();
 	return 0;
 }
@@ -1299,6 +1777,7 @@ static void __exit sheafcache_exit(void)
 	list_for_each_entry_safe(sc, tmp, &sc_zombies, list)
 		sc_free(sc);
 	sc_debugfs_exit();
+	unregister_memory_notifier(&sc_memory_nb);
 	cpuhp_remove_multi_state(sc_cpuhp_state);
 	/* Sheaves freed with kvfree_rcu() must be gone before we are. */
 	rcu_barrier();

@@ -49,6 +49,10 @@ static const char * const sc_stat_names[] = {
 	[SC_CPU_DEAD]		= "cpu_dead",
 	[SC_SHRINK]		= "shrink",
 	[SC_SHEAF_ALLOC_FAIL]	= "sheaf_alloc_fail",
+	[SC_FREE_REMOTE]	= "free_remote",
+	[SC_ALLOC_REMOTE]	= "alloc_remote",
+	[SC_ACCOUNT_BYPASS]	= "account_bypass",
+	[SC_PFMEMALLOC]		= "pfmemalloc",
 };
 
 static_assert(ARRAY_SIZE(sc_stat_names) == SC_NR_STATS);

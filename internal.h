@@ -12,7 +12,15 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 
+#include "compat.h"
 #include "sheafcache.h"
+
+/* sheaf_cache.free_check: a wrapped base, or objects zeroed by memset() */
+#define SC_CHECK_ALWAYS		(1L << 40)
+/* sticky: __GFP_ACCOUNT objects were handed out */
+#define SC_CHECK_ACCOUNT	(1L << 41)
+/* below: pfmemalloc objects out */
+#define SC_CHECK_COUNT		(SC_CHECK_ALWAYS - 1)
 
 /**
  * struct sheaf - an array of cached objects
@@ -23,6 +31,8 @@
  *	twice or to the wrong cache is caught
  * @size: number of objects held
  * @capacity: number of objects that fit
+ * @flush: holds objects that must not be cached (from the memory
+ *	reserves, or charged to a memcg): given back to the base on return
  * @objects: the objects, the most recently freed last
  *
  * The header is 32 bytes so that the default capacities make sheaves of
@@ -35,7 +45,8 @@ struct sheaf {
 	};
 	struct sheaf_cache *cache;
 	unsigned int size;
-	unsigned int capacity;
+	unsigned int capacity : 31;
+	unsigned int flush : 1;
 	void *objects[];
 };
 
@@ -57,18 +68,18 @@ struct sc_barn {
 
 /**
  * struct sc_cpu - a CPU's sheaves
+ * @lock: the per-CPU section (compat.h); a call that interrupts its holder
+ *	fails to take it and uses the base cache
  * @main: sheaf the fast paths pop from and push to; never NULL
  * @spare: second sheaf, or NULL
- * @busy: set while a call on this CPU is inside the section; a call that
- *	interrupts it sees the flag and takes the base path
  * @sheaves_out: prefilled sheaves taken on this CPU minus those returned
  *	here; the sum over CPUs is the number out with callers
  * @stat: event counters, see enum sheaf_cache_stat_item
  */
 struct sc_cpu {
+	local_trylock_t lock;
 	struct sheaf *main;
 	struct sheaf *spare;
-	bool busy;
 	long sheaves_out;
 	unsigned long stat[SC_NR_STATS];
 };
@@ -76,7 +87,10 @@ struct sc_cpu {
 /**
  * struct sheaf_cache - per-CPU sheaves in front of a kmem_cache
  * @cpu: per-CPU sheaves and counters
- * @base: the wrapped kmem_cache, owned by the caller
+ * @free_check: nonzero when sheaf_cache_free() must look at each object's
+ *	page before caching it: SC_CHECK_* bits, plus the number of
+ *	pfmemalloc objects this cache handed out and has not seen back
+ * @base: the kmem_cache behind the sheaves
  * @capacity: objects per regular sheaf
  * @object_size: size of the objects, for zeroing
  * @init_on_alloc: zero every object handed out (init_on_alloc rules)
@@ -84,6 +98,8 @@ struct sc_cpu {
  * @gfp_zero: __GFP_ZERO is honoured (the base has no constructor)
  * @zero_inline: objects are zeroed with inline stores, not memset()
  * @dead: destroyed while prefilled sheaves were still out
+ * @owned: the base was made by sheaf_cache_create_with_base()
+ * @accounted: the base is SLAB_ACCOUNT: nothing is cached
  * @max_full: per-node limit of full sheaves in the barn
  * @max_empty: per-node limit of empty sheaves in the barn
  * @base_flags: SHEAF_CACHE_BASE_* as given at creation
@@ -96,6 +112,7 @@ struct sc_cpu {
  */
 struct sheaf_cache {
 	struct sc_cpu __percpu *cpu;
+	atomic_long_t free_check;
 	struct kmem_cache *base;
 	unsigned int capacity;
 	unsigned int object_size;
@@ -104,6 +121,8 @@ struct sheaf_cache {
 	bool gfp_zero;
 	bool zero_inline;
 	bool dead;
+	bool owned;
+	bool accounted;
 	unsigned int max_full;
 	unsigned int max_empty;
 	unsigned int base_flags;

@@ -21,21 +21,36 @@ struct sheaf;
 
 /* Longest cache name, without the terminating NUL. */
 #define SHEAF_CACHE_NAME_MAX	31
-/* Largest sheaf_capacity accepted by sheaf_cache_create(). */
-#define SHEAF_CACHE_MAX_CAPACITY	1024
-/* Largest barn limit accepted by sheaf_cache_create(). */
+/*
+ * Largest sheaf_capacity accepted at creation: a sheaf of 1020 objects
+ * and its 32-byte header fill 8 KiB, an order-1 allocation, which the
+ * free path may still make without sleeping.
+ */
+#define SHEAF_CACHE_MAX_CAPACITY	1020
+/* Largest barn limit accepted at creation. */
 #define SHEAF_CACHE_MAX_BARN	1024
+/* Largest sheaf that sheaf_cache_prefill_sheaf() makes. */
+#define SHEAF_CACHE_MAX_PREFILL	(1U << 20)
 
 /*
- * Facts about the base cache the caller must declare: struct kmem_cache is
- * private to mm/, so a module cannot read a base's constructor or flags.
+ * Facts about the base cache, in struct sheaf_cache_args.base_flags.
+ * sheaf_cache_create_with_base() knows them and rejects a contradiction;
+ * a base wrapped with sheaf_cache_create() must declare them, since
+ * struct kmem_cache is private to mm/ and a module cannot read them.
+ * Every flag of the API is defined here.
  */
 /* The base has a constructor: objects are never zeroed. */
 #define SHEAF_CACHE_BASE_CTOR		0x1U
 /* The base is SLAB_TYPESAFE_BY_RCU: zeroed only for __GFP_ZERO. */
 #define SHEAF_CACHE_BASE_TYPESAFE_RCU	0x2U
+/* The base is SLAB_ACCOUNT: every allocation bypasses the sheaves. */
+#define SHEAF_CACHE_BASE_ACCOUNT	0x4U
+/* The base is SLAB_POISON: zeroed only for __GFP_ZERO, as slab does. */
+#define SHEAF_CACHE_BASE_POISON		0x8U
 #define SHEAF_CACHE_BASE_FLAGS	(SHEAF_CACHE_BASE_CTOR | \
-				 SHEAF_CACHE_BASE_TYPESAFE_RCU)
+				 SHEAF_CACHE_BASE_TYPESAFE_RCU | \
+				 SHEAF_CACHE_BASE_ACCOUNT | \
+				 SHEAF_CACHE_BASE_POISON)
 
 /**
  * struct sheaf_cache_args - optional parameters of sheaf_cache_create()
@@ -78,6 +93,12 @@ struct sheaf_cache_args {
  * @SC_CPU_DEAD: sheaves flushed for a CPU that went offline
  * @SC_SHRINK: objects given back under memory pressure or on request
  * @SC_SHEAF_ALLOC_FAIL: sheaves that could not be allocated
+ * @SC_FREE_REMOTE: frees of another node's object, given to the base
+ * @SC_ALLOC_REMOTE: node-specific allocations the sheaves could not serve
+ * @SC_ACCOUNT_BYPASS: accounted allocations and prefills, served by the
+ *	base so that memcg charges the task that gets the objects
+ * @SC_PFMEMALLOC: objects from the memory reserves given back to the base
+ *	instead of being cached
  * @SC_NR_STATS: number of counters
  */
 enum sheaf_cache_stat_item {
@@ -105,21 +126,61 @@ enum sheaf_cache_stat_item {
 	SC_CPU_DEAD,
 	SC_SHRINK,
 	SC_SHEAF_ALLOC_FAIL,
+	SC_FREE_REMOTE,
+	SC_ALLOC_REMOTE,
+	SC_ACCOUNT_BYPASS,
+	SC_PFMEMALLOC,
 	SC_NR_STATS
 };
 
 /**
- * sheaf_cache_create() - put per-CPU sheaves in front of a kmem_cache
- * @name: name of the cache, shown in debugfs; at most
- *	SHEAF_CACHE_NAME_MAX characters
- * @base: the kmem_cache to cache objects of; stays owned by the caller and
- *	must outlive the sheaf_cache
- * @args: optional parameters, or NULL for the defaults
+ * sheaf_cache_create_with_base() - a kmem_cache and per-CPU sheaves over it
+ * @name: name of the cache and of its base (/sys/kernel/slab/@name); at
+ *	most SHEAF_CACHE_NAME_MAX characters, not "." or "..", no '/'
+ * @object_size: size of the objects
+ * @align: alignment, as for kmem_cache_create()
+ * @flags: SLAB_HWCACHE_ALIGN, SLAB_ACCOUNT, SLAB_TYPESAFE_BY_RCU,
+ *	SLAB_RECLAIM_ACCOUNT and slab's debug flags
+ * @ctor: constructor of the objects, or NULL
+ * @args: optional parameters, or NULL for the defaults. Its @base_flags
+ *	may be 0: the facts are known from @flags and @ctor; if given, they
+ *	must be exactly those facts.
+ *
+ * The base is unmergeable and belongs to the sheaf_cache:
+ * sheaf_cache_destroy() destroys it. This is the way to make a cache: it
+ * knows the base's constructor and flags instead of trusting a
+ * declaration. Objects freed to the cache must have been allocated from
+ * it, not from sheaf_cache_base() directly.
  *
  * Context: process context; may sleep.
- * Return: the new cache, or an ERR_PTR(): -EINVAL for a NULL, empty or
- * over-long @name, a NULL @base, or out-of-range @args; -EEXIST when @base
- * is already wrapped or @name is taken; -ENOMEM.
+ * Return: the new cache, or an ERR_PTR(): -EINVAL for a bad @name, a zero
+ * @object_size, @flags outside those above, base_flags that contradict
+ * @flags and @ctor, or out-of-range @args; -EEXIST when @name is taken;
+ * -ENOMEM.
+ */
+struct sheaf_cache *
+sheaf_cache_create_with_base(const char *name, unsigned int object_size,
+			     unsigned int align, slab_flags_t flags,
+			     void (*ctor)(void *),
+			     const struct sheaf_cache_args *args);
+
+/**
+ * sheaf_cache_create() - put per-CPU sheaves in front of an existing cache
+ * @name: name of the cache, shown in debugfs; at most
+ *	SHEAF_CACHE_NAME_MAX characters, not "." or "..", no '/'
+ * @base: the kmem_cache to cache objects of; stays owned by the caller and
+ *	must outlive the sheaf_cache
+ * @args: optional parameters, or NULL for the defaults; @args->base_flags
+ *	must declare the base's constructor and flags (SHEAF_CACHE_BASE_*)
+ *
+ * Prefer sheaf_cache_create_with_base(). A wrapped base's objects may also
+ * come from kmem_cache_alloc() on it, so every free checks them (pfmemalloc,
+ * node) on the page, which costs more than an owned base's free.
+ *
+ * Context: process context; may sleep.
+ * Return: the new cache, or an ERR_PTR(): -EINVAL for a bad @name, a NULL
+ * @base, or out-of-range @args; -EEXIST when @base is already wrapped or
+ * @name is taken; -ENOMEM.
  */
 struct sheaf_cache *sheaf_cache_create(const char *name,
 				       struct kmem_cache *base,
@@ -130,9 +191,11 @@ struct sheaf_cache *sheaf_cache_create(const char *name,
  * @sc: the cache, or NULL (ignored)
  *
  * The caller must have stopped using @sc on every CPU. Afterwards the base
- * cache holds exactly the objects the caller still has. A prefilled sheaf
- * still out is a caller bug: it warns once, and the sheaf may still be
- * returned later, which gives its objects back to the base.
+ * cache holds exactly the objects the caller still has; a base made by
+ * sheaf_cache_create_with_base() is destroyed. A prefilled sheaf still out
+ * is a caller bug: it warns once, the sheaf may still be returned later,
+ * which gives its objects back to the base, and refilling it fails with
+ * -EINVAL; an owned base then lives until the module is unloaded.
  *
  * Context: process context; may sleep.
  */
@@ -143,23 +206,49 @@ void sheaf_cache_destroy(struct sheaf_cache *sc);
  * @sc: the cache
  * @gfp: allocation flags, as for kmem_cache_alloc()
  *
- * Pops from this CPU's sheaf when it can, and otherwise refills from the
- * base cache or falls back to it. The object is zeroed for __GFP_ZERO, and
- * when init_on_alloc is on, following slab's own rules.
+ * Pops from this CPU's sheaf when it can, and otherwise refills a sheaf
+ * from the base cache (never from the memory reserves) or falls back to
+ * one object from it with @gfp. The object is zeroed for __GFP_ZERO, and
+ * when init_on_alloc is on, following slab's own rules. __GFP_ACCOUNT
+ * allocations, and all of a SLAB_ACCOUNT base's, come from the base, so
+ * that memcg charges the caller. __GFP_THISNODE is honoured: the object is
+ * from this CPU's memory node.
  *
- * Context: any context, as for kmem_cache_alloc() with @gfp.
+ * Context: as for kmem_cache_alloc() with @gfp; not from NMI. On
+ * PREEMPT_RT not from hard IRQ context or with IRQs disabled (slab's own
+ * rule there); use sheaf_cache_alloc_from_sheaf() in such a section.
  * Return: the object, or NULL when the base cache could not allocate one.
  */
 void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp);
+
+/**
+ * sheaf_cache_alloc_node() - allocate an object on a given node
+ * @sc: the cache
+ * @gfp: allocation flags, as for kmem_cache_alloc_node()
+ * @node: the node, or NUMA_NO_NODE for any (then as sheaf_cache_alloc())
+ *
+ * Served from this CPU's sheaf only when @node is this CPU's memory node
+ * and the object on top of the sheaf is from @node; otherwise by
+ * kmem_cache_alloc_node() on the base, which treats @node as a preference
+ * unless @gfp has __GFP_THISNODE.
+ *
+ * Context: as for sheaf_cache_alloc().
+ * Return: the object, or NULL when the base cache could not allocate one.
+ */
+void *sheaf_cache_alloc_node(struct sheaf_cache *sc, gfp_t gfp, int node);
 
 /**
  * sheaf_cache_free() - free an object
  * @sc: the cache the object came from
  * @obj: the object, or NULL (ignored)
  *
- * @obj must have been allocated from @sc (or from its base cache).
+ * @obj must have been allocated from @sc, or, for a base wrapped with
+ * sheaf_cache_create(), from the base. Objects of another node than this
+ * CPU's memory node, from the memory reserves (pfmemalloc) or charged to a
+ * memcg go back to the base; the others are kept in this CPU's sheaf.
  *
- * Context: any context.
+ * Context: any context in which kmem_cache_free() may be called, but not
+ * NMI. On PREEMPT_RT not from hard IRQ context or with IRQs disabled.
  */
 void sheaf_cache_free(struct sheaf_cache *sc, void *obj);
 
@@ -172,25 +261,35 @@ void sheaf_cache_free(struct sheaf_cache *sc, void *obj);
  *
  * The objects of the sheaf can then be taken with
  * sheaf_cache_alloc_from_sheaf() where allocation could not otherwise be
- * guaranteed. Give the sheaf back with sheaf_cache_return_sheaf().
+ * guaranteed. Give the sheaf back with sheaf_cache_return_sheaf(). The
+ * objects may be of any node (mostly this CPU's: sheaves hold local
+ * objects, and slab fills them locally when it can).
+ *
+ * As upstream's kmem_cache_prefill_sheaf(): with __GFP_NOFAIL it does not
+ * fail. It does not use the memory reserves unless the caller may
+ * (__GFP_MEMALLOC, PF_MEMALLOC) and there is no other way; such a sheaf's
+ * objects are given back to the base on return, never cached. With
+ * __GFP_ACCOUNT, or for a SLAB_ACCOUNT base, the objects are charged to
+ * the caller and given back to the base on return.
  *
  * Context: as for kmem_cache_alloc() with @gfp.
- * Return: the sheaf, or NULL when @size objects could not be had or @size
- * is 0.
+ * Return: the sheaf, or NULL when @size objects could not be had, or
+ * @size is 0 or above SHEAF_CACHE_MAX_PREFILL.
  */
 struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 					unsigned int size);
 
 /**
  * sheaf_cache_alloc_from_sheaf() - take an object from a prefilled sheaf
- * @sc: the cache the sheaf was prefilled from
+ * @sc: the cache the sheaf was prefilled from; unused, the sheaf knows
  * @gfp: only __GFP_ZERO is looked at
  * @sheaf: the sheaf
  *
  * Never sleeps, takes no lock and never falls back to the base cache: it
  * succeeds exactly as many times as the sheaf holds objects.
  *
- * Context: any context, including IRQs off and spinlocks held.
+ * Context: any context, including IRQs off, spinlocks held, hard IRQ and
+ * NMI, on PREEMPT_RT too, wherever the caller holds the sheaf.
  * Return: an object, or NULL once the sheaf is empty.
  */
 void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
@@ -203,10 +302,14 @@ void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
  * @sheafp: the sheaf; may be replaced by a larger one
  * @size: number of objects wanted
  *
+ * @gfp is treated as by sheaf_cache_prefill_sheaf(): with __GFP_NOFAIL it
+ * does not fail.
+ *
  * Context: as for kmem_cache_alloc() with @gfp.
  * Return: 0 when *@sheafp holds at least @size objects (also when it did
  * already); -ENOMEM when they could not be had, with *@sheafp as it was;
- * -EINVAL for a NULL @sheafp or *@sheafp.
+ * -EINVAL for a NULL @sheafp or *@sheafp, a sheaf of another cache, or a
+ * cache already destroyed.
  */
 int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 			     struct sheaf **sheafp, unsigned int size);
@@ -222,7 +325,7 @@ int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
  * Returning a sheaf to another cache than it came from warns once and
  * returns it to its own cache.
  *
- * Context: as for kmem_cache_alloc() with @gfp.
+ * Context: as for kmem_cache_alloc() with @gfp; not from NMI.
  */
 void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 			      struct sheaf *sheaf);
@@ -279,5 +382,17 @@ unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc);
  * Return: the sheaf capacity chosen at creation.
  */
 unsigned int sheaf_cache_capacity(const struct sheaf_cache *sc);
+
+/**
+ * sheaf_cache_base() - the kmem_cache behind a sheaf_cache
+ * @sc: the cache
+ *
+ * For sheaf_cache_create_with_base() caches, the base it made, e.g. for
+ * kmem_cache_size(); its objects are still to be allocated through @sc.
+ *
+ * Context: any context.
+ * Return: the base cache, or NULL for a NULL @sc.
+ */
+struct kmem_cache *sheaf_cache_base(const struct sheaf_cache *sc);
 
 #endif /* _SHEAFCACHE_H */

@@ -371,18 +371,15 @@ static int case_alloc_irqs_off(struct fx *fx)
 /* A call that finds the section busy takes the base path. */
 static int case_reentrant(struct fx *fx)
 {
-	struct sc_cpu *pcp;
-	void *obj;
+	void *obj = NULL;
 
 	fx_free_new(fx, 1);
 	/* What an interrupt inside the section would see. */
-	preempt_disable();
-	pcp = fx_cpu(fx);
-	pcp->busy = true;
+	if (!EXPECT(local_trylock(&fx->sc->cpu->lock)))
+		return 0;
 	obj = sheaf_cache_alloc(fx->sc, GFP_ATOMIC);
 	sheaf_cache_free(fx->sc, obj);
-	pcp->busy = false;
-	preempt_enable();
+	local_unlock(&fx->sc->cpu->lock);
 	EXPECT(obj);
 	EXPECT_STAT(fx, SC_REENTRANT, 2);
 	EXPECT_STAT(fx, SC_ALLOC_SLOW, 1);
