@@ -132,17 +132,19 @@ static __always_inline void sc_stat_cpu(struct sc_cpu *pcp,
 static __always_inline bool sc_enter(struct sheaf_cache *sc,
 				     struct sc_cpu **pcpp)
 {
-	if (unlikely(!local_trylock(&sc->cpu->lock))) {
+	local_trylock_t *tl;
+
+	if (unlikely(!sc_local_trylock(&sc->cpu->lock, &tl))) {
 		sc_stat(sc, SC_REENTRANT);
 		return false;
 	}
-	*pcpp = this_cpu_ptr(sc->cpu);
+	*pcpp = container_of(tl, struct sc_cpu, lock);
 	return true;
 }
 
-static __always_inline void sc_exit(struct sheaf_cache *sc)
+static __always_inline void sc_exit(struct sc_cpu *pcp)
 {
-	local_unlock(&sc->cpu->lock);
+	sc_local_unlock(&pcp->lock);
 }
 
 /* ===== Object hygiene ================================================= */
@@ -707,7 +709,7 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 
 	/* A batch from the base takes long: not with IRQs off. */
 	if (irqs_disabled()) {
-		sc_exit(sc);
+		sc_exit(pcp);
 		return NULL;
 	}
 	/*
@@ -715,7 +717,7 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 	 * the fill may sleep, and on PREEMPT_RT nothing in the section may.
 	 */
 	swap(empty, pcp->spare);
-	sc_exit(sc);
+	sc_exit(pcp);
 
 	full = sc_get_filled(sc, barn, empty, gfp);
 	if (!full)
@@ -740,7 +742,7 @@ static noinline void *sc_alloc_slow(struct sheaf_cache *sc,
 
 	if (unlikely(sc->accounted)) {
 		/* A SLAB_ACCOUNT base: nothing is cached, see sc_alloc_special(). */
-		sc_exit(sc);
+		sc_exit(pcp);
 		sc_stat(sc, SC_ACCOUNT_BYPASS);
 		return sc_alloc_base(sc, gfp, NUMA_NO_NODE);
 	}
@@ -750,7 +752,7 @@ static noinline void *sc_alloc_slow(struct sheaf_cache *sc,
 	main = pcp->main;
 	obj = main->objects[--main->size];
 	sc_stat_cpu(pcp, SC_ALLOC_FAST);
-	sc_exit(sc);
+	sc_exit(pcp);
 
 	sc_init_alloc(sc, obj, gfp);
 	return obj;
@@ -775,7 +777,7 @@ static void *sc_alloc_local(struct sheaf_cache *sc, gfp_t gfp, int node)
 		obj = main->objects[--main->size];
 		sc_stat_cpu(pcp, SC_ALLOC_FAST);
 	}
-	sc_exit(sc);
+	sc_exit(pcp);
 	if (obj)
 		sc_init_alloc(sc, obj, gfp);
 	return obj;
@@ -823,7 +825,7 @@ void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp)
 		return sc_alloc_slow(sc, pcp, gfp);
 	obj = main->objects[--main->size];
 	sc_stat_cpu(pcp, SC_ALLOC_FAST);
-	sc_exit(sc);
+	sc_exit(pcp);
 
 	sc_init_alloc(sc, obj, gfp);
 	return obj;
@@ -907,7 +909,7 @@ sc_replace_full_main(struct sheaf_cache *sc, struct sc_cpu *pcp)
 
 	/* The barn is full: give main's objects back in one batch. */
 	if (irqs_disabled()) {
-		sc_exit(sc);
+		sc_exit(pcp);
 		return NULL;
 	}
 	sc_flush(sc, pcp->main);
@@ -928,7 +930,7 @@ static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
 	main = pcp->main;
 	main->objects[main->size++] = obj;
 	sc_stat_cpu(pcp, SC_FREE_FAST);
-	sc_exit(sc);
+	sc_exit(pcp);
 }
 
 /* Outside the local span: the object's page decides. */
@@ -938,7 +940,7 @@ static noinline void sc_free_offspan(struct sheaf_cache *sc,
 	struct sheaf *main = pcp->main;
 
 	if (unlikely(!sc_obj_local(obj))) {
-		sc_exit(sc);
+		sc_exit(pcp);
 		sc_stat(sc, SC_FREE_REMOTE);
 		sc_free_base(sc, obj);
 		return;
@@ -949,7 +951,7 @@ static noinline void sc_free_offspan(struct sheaf_cache *sc,
 	}
 	main->objects[main->size++] = obj;
 	sc_stat_cpu(pcp, SC_FREE_FAST);
-	sc_exit(sc);
+	sc_exit(pcp);
 }
 
 /*
@@ -977,7 +979,7 @@ static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj)
 	}
 	main->objects[main->size++] = obj;
 	sc_stat_cpu(pcp, SC_FREE_FAST);
-	sc_exit(sc);
+	sc_exit(pcp);
 }
 
 /*
@@ -1143,7 +1145,7 @@ sc_prefill_oversize(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 		if (pcp->spare)
 			sc_move(sheaf, pcp->spare, size);
 		sc_move(sheaf, pcp->main, size);
-		sc_exit(sc);
+		sc_exit(pcp);
 	}
 	if (!sheaf) {
 		sc_stat(sc, SC_PREFILL_FAIL);
@@ -1169,7 +1171,7 @@ struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 
 	if (sc_enter(sc, &pcp)) {
 		swap(sheaf, pcp->spare);
-		sc_exit(sc);
+		sc_exit(pcp);
 	}
 
 	if (sheaf) {
@@ -1226,7 +1228,7 @@ static noinline void sc_return_odd(struct sheaf_cache *sc, struct sheaf *sheaf)
 		sc_move_back(pcp->main, sheaf);
 		if (pcp->spare)
 			sc_move_back(pcp->spare, sheaf);
-		sc_exit(sc);
+		sc_exit(pcp);
 	}
 	sc_flush(sc, sheaf);
 	sc_sheaf_free(sc, sheaf);
@@ -1262,7 +1264,7 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 			sheaf = NULL;
 			sc_stat(sc, SC_RETURN_FAST);
 		}
-		sc_exit(sc);
+		sc_exit(pcp);
 	}
 	if (sheaf)
 		sc_return_slow(sc, gfp, sheaf);
@@ -1349,7 +1351,7 @@ static long sc_shrink_this_cpu(void *arg)
 	if (WARN_ON_ONCE(!sc_enter(sc, &pcp)))
 		return 0;
 	n = sc_drain_cpu(sc, pcp);
-	sc_exit(sc);
+	sc_exit(pcp);
 	return n;
 }
 

@@ -110,7 +110,9 @@ struct bench_array {
  * struct bench_size - everything measured for one object size
  * @size: object size
  * @base: the base cache; slab, mempool and bulk use it directly
- * @sc: sheafcache in front of @base, default capacity
+ * @sc: sheafcache with a base of its own (sheaf_cache_create_with_base()),
+ *	default capacity
+ * @wsc: sheafcache wrapping @base (sheaf_cache_create()), default capacity
  * @pool: slab mempool over @base
  * @arr: per-CPU bare arrays of objects from @base
  * @sweep_base: base cache for the capacity sweep
@@ -121,6 +123,7 @@ struct bench_size {
 	unsigned int size;
 	struct kmem_cache *base;
 	struct sheaf_cache *sc;
+	struct sheaf_cache *wsc;
 	mempool_t *pool;
 	struct bench_array __percpu *arr;
 	struct kmem_cache *sweep_base;
@@ -144,6 +147,7 @@ static u64 bench_clock_cost;
 
 enum bench_impl {
 	IMPL_SHEAF,
+	IMPL_WRAPPED,
 	IMPL_SLAB,
 	IMPL_ARRAY,
 	IMPL_ARRAY0,
@@ -153,6 +157,7 @@ enum bench_impl {
 
 static const char * const bench_impl_names[] = {
 	[IMPL_SHEAF]	= "sheaf",
+	[IMPL_WRAPPED]	= "wrapped",
 	[IMPL_SLAB]	= "slab",
 	[IMPL_ARRAY]	= "array",
 	[IMPL_ARRAY0]	= "array0",
@@ -198,6 +203,8 @@ static __always_inline void *bench_alloc(struct bench_size *bs,
 	switch (impl) {
 	case IMPL_SHEAF:
 		return sheaf_cache_alloc(bs->sc, GFP_KERNEL);
+	case IMPL_WRAPPED:
+		return sheaf_cache_alloc(bs->wsc, GFP_KERNEL);
 	case IMPL_ARRAY:
 		return array_alloc(bs, false);
 	case IMPL_ARRAY0:
@@ -213,6 +220,9 @@ static __always_inline void bench_free(struct bench_size *bs,
 	switch (impl) {
 	case IMPL_SHEAF:
 		sheaf_cache_free(bs->sc, obj);
+		break;
+	case IMPL_WRAPPED:
+		sheaf_cache_free(bs->wsc, obj);
 		break;
 	case IMPL_ARRAY:
 	case IMPL_ARRAY0:
@@ -266,6 +276,12 @@ static noinline u64 pair_sheaf(struct bench_size *bs,
 			       const struct bench_params *p)
 {
 	return pair_loop(bs, p->iters, IMPL_SHEAF);
+}
+
+static noinline u64 pair_wrapped(struct bench_size *bs,
+				 const struct bench_params *p)
+{
+	return pair_loop(bs, p->iters, IMPL_WRAPPED);
 }
 
 static noinline u64 pair_slab(struct bench_size *bs,
@@ -652,7 +668,7 @@ static int bench_run(struct bench_line *l, struct bench_size *bs,
 		     const bench_fn *fns, const char * const *impls,
 		     unsigned int nr, const struct bench_params *p, u64 ops)
 {
-	u64 ps[4][BENCH_MAX_REPS];
+	u64 ps[5][BENCH_MAX_REPS];
 	struct bench_stat s;
 	unsigned int r, i;
 	u64 t;
@@ -690,10 +706,10 @@ static int bench_run(struct bench_line *l, struct bench_size *bs,
 static int case_pair(struct bench_size *bs)
 {
 	static const bench_fn fns[] = {
-		pair_sheaf, pair_slab, pair_array, pair_array0,
+		pair_sheaf, pair_wrapped, pair_slab, pair_array, pair_array0,
 	};
 	static const char * const names[] = {
-		"sheaf", "slab", "array", "array0",
+		"sheaf", "wrapped", "slab", "array", "array0",
 	};
 	struct bench_params p = { .iters = bench_iters(20000) };
 	struct bench_line l = {
@@ -1227,6 +1243,8 @@ static void bench_size_destroy(struct bench_size *bs)
 {
 	sheaf_cache_destroy(bs->sc);
 	bs->sc = NULL;
+	sheaf_cache_destroy(bs->wsc);
+	bs->wsc = NULL;
 	mempool_destroy(bs->pool);
 	bs->pool = NULL;
 	bench_array_destroy(bs);
@@ -1252,12 +1270,21 @@ static int bench_size_init(struct bench_size *bs, unsigned int size)
 					   BENCH_SLAB_FLAGS, NULL);
 	if (!bs->base || !bs->sweep_base)
 		return -ENOMEM;
+	/* The cache a client makes, and one over a base it wraps. */
 	snprintf(name, sizeof(name), "bench-%u", size);
-	bs->sc = sheaf_cache_create(name, bs->base, NULL);
+	bs->sc = sheaf_cache_create_with_base(name, size, 0, 0, NULL, NULL);
 	if (IS_ERR(bs->sc)) {
 		int err = PTR_ERR(bs->sc);
 
 		bs->sc = NULL;
+		return err;
+	}
+	snprintf(name, sizeof(name), "bench-wrapped-%u", size);
+	bs->wsc = sheaf_cache_create(name, bs->base, NULL);
+	if (IS_ERR(bs->wsc)) {
+		int err = PTR_ERR(bs->wsc);
+
+		bs->wsc = NULL;
 		return err;
 	}
 	bs->pool = mempool_create_slab_pool(BENCH_MAX_GUAR, bs->base);

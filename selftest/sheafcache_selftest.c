@@ -371,15 +371,16 @@ static int case_alloc_irqs_off(struct fx *fx)
 /* A call that finds the section busy takes the base path. */
 static int case_reentrant(struct fx *fx)
 {
-	void *obj = NULL;
+	local_trylock_t *tl;
+	void *obj;
 
 	fx_free_new(fx, 1);
 	/* What an interrupt inside the section would see. */
-	if (!EXPECT(local_trylock(&fx->sc->cpu->lock)))
+	if (!EXPECT(sc_local_trylock(&fx->sc->cpu->lock, &tl)))
 		return 0;
 	obj = sheaf_cache_alloc(fx->sc, GFP_ATOMIC);
 	sheaf_cache_free(fx->sc, obj);
-	local_unlock(&fx->sc->cpu->lock);
+	sc_local_unlock(tl);
 	EXPECT(obj);
 	EXPECT_STAT(fx, SC_REENTRANT, 2);
 	EXPECT_STAT(fx, SC_ALLOC_SLOW, 1);
