@@ -24,9 +24,13 @@
 #include <linux/module.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
+#include <linux/nodemask.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 #include "st_util.h"
@@ -202,6 +206,10 @@ static int test_create_rejects_bad_args(void)
 	args.max_empty_sheaves = 0;
 	args.base_flags = 0x100;
 	REJECT("flags", base, &args);
+	args.base_flags = 0;
+	/* No debugfs directory could be made for them. */
+	REJECT(".", base, NULL);
+	REJECT("..", base, NULL);
 #undef REJECT
 
 	kmem_cache_destroy(base);
@@ -1192,6 +1200,430 @@ out:
 	return ret;
 }
 
+/* ===== Slab's promises ================================================ */
+
+/* A capacity of 1020 fills 8 KiB exactly: an order-1 sheaf, not order 2. */
+static int test_capacity_limit(void)
+{
+	struct sheaf_cache_args args = { .sheaf_capacity = 1021 };
+	struct sheaf_cache *sc;
+	int ret = 0;
+
+	sc = sheaf_cache_create_with_base("sc_st_cap", OBJ_SIZE, 0, 0, NULL,
+					  &args);
+	if (!EXPECT(PTR_ERR(sc) == -EINVAL) && !IS_ERR(sc))
+		sheaf_cache_destroy(sc);
+	args.sheaf_capacity = SHEAF_CACHE_MAX_CAPACITY;
+	sc = sheaf_cache_create_with_base("sc_st_cap", OBJ_SIZE, 0, 0, NULL,
+					  &args);
+	if (!EXPECT(!IS_ERR(sc)))
+		return PTR_ERR(sc);
+	EXPECT(ksize(this_cpu_ptr(sc->cpu)->main) <= 8192);
+	sheaf_cache_destroy(sc);
+	return ret;
+}
+
+/* An owned base: its facts are known, and a contradiction is refused. */
+static int test_create_with_base_facts(void)
+{
+	struct sheaf_cache_args ctor = { .base_flags = SHEAF_CACHE_BASE_CTOR };
+	struct sheaf_cache *sc;
+	int ret = 0;
+
+#define REJECT(flags, c, a)						\
+	do {								\
+		sc = sheaf_cache_create_with_base("sc_st_facts", OBJ_SIZE,\
+						  0, flags, c, a);	\
+		if (!EXPECT(PTR_ERR(sc) == -EINVAL) && !IS_ERR(sc))	\
+			sheaf_cache_destroy(sc);			\
+	} while (0)
+
+	REJECT(0, NULL, &ctor);			/* a ctor it does not have */
+	REJECT(SLAB_ACCOUNT, st_ctor, &ctor);	/* leaves out SLAB_ACCOUNT */
+	REJECT(SLAB_CACHE_DMA, NULL, NULL);	/* not a flag it takes */
+	sc = sheaf_cache_create_with_base("sc_st_facts", 0, 0, 0, NULL, NULL);
+	EXPECT(PTR_ERR(sc) == -EINVAL);
+#undef REJECT
+
+	/* The facts it knows, and the same declared, are both fine. */
+	sc = sheaf_cache_create_with_base("sc_st_facts", OBJ_SIZE, 0, 0,
+					  st_ctor, &ctor);
+	if (!EXPECT(!IS_ERR(sc)))
+		return PTR_ERR(sc);
+	EXPECT(sc->base_flags == SHEAF_CACHE_BASE_CTOR && sc->owned);
+	EXPECT(kmem_cache_size(sheaf_cache_base(sc)) == OBJ_SIZE);
+	sheaf_cache_destroy(sc);
+	return ret;
+}
+
+/* A constructed object is never zeroed: nothing had to be declared. */
+static int test_owned_ctor_not_zeroed(void)
+{
+	struct sheaf_cache *sc;
+	u8 *obj, *again;
+	int ret = 0;
+
+	sc = sheaf_cache_create_with_base("sc_st_ctor", OBJ_SIZE, 0, 0,
+					  st_ctor, NULL);
+	if (IS_ERR(sc))
+		return PTR_ERR(sc);
+	obj = sheaf_cache_alloc(sc, GFP_KERNEL);
+	EXPECT(obj && all_bytes(obj, 0x5a, OBJ_SIZE));
+	sheaf_cache_free(sc, obj);
+	again = sheaf_cache_alloc(sc, GFP_KERNEL | __GFP_ZERO);
+	EXPECT(again == obj && all_bytes(again, 0x5a, OBJ_SIZE));
+	sheaf_cache_free(sc, again);
+	sheaf_cache_destroy(sc);
+	return ret;
+}
+
+/*
+ * alloc_from_sheaf() goes by the sheaf's own cache: a wrong cache
+ * argument neither zeroes a constructed object nor crashes.
+ */
+static int test_alloc_from_sheaf_own_cache(void)
+{
+	struct sheaf_cache *sc;
+	struct sheaf *sheaf;
+	u8 *obj;
+
+	sc = sheaf_cache_create_with_base("sc_st_fromown", OBJ_SIZE, 0, 0,
+					  st_ctor, NULL);
+	if (IS_ERR(sc))
+		return PTR_ERR(sc);
+	sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, 2);
+	if (EXPECT(sheaf)) {
+		obj = sheaf_cache_alloc_from_sheaf(NULL, __GFP_ZERO, sheaf);
+		EXPECT(obj && all_bytes(obj, 0x5a, OBJ_SIZE));
+		sheaf_cache_free(sc, obj);
+		sheaf_cache_return_sheaf(sc, GFP_KERNEL, sheaf);
+	}
+	sheaf_cache_destroy(sc);
+	return 0;
+}
+
+/* A SLAB_ACCOUNT base: memcg charges whoever allocates, so nothing caches. */
+static int test_accounted_base_bypasses(void)
+{
+	struct sheaf_cache *sc;
+	struct sheaf *sheaf;
+	void *objs[8];
+	unsigned int i;
+
+	sc = sheaf_cache_create_with_base("sc_st_acct_memcg", OBJ_SIZE, 0,
+					  SLAB_ACCOUNT, NULL, NULL);
+	if (IS_ERR(sc))
+		return PTR_ERR(sc);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		objs[i] = sheaf_cache_alloc(sc, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		sheaf_cache_free(sc, objs[i]);
+	EXPECT(sheaf_cache_cached_objects(sc) == 0);
+	EXPECT(sheaf_cache_stat(sc, SC_ACCOUNT_BYPASS) == ARRAY_SIZE(objs));
+	EXPECT(sheaf_cache_stat(sc, SC_FREE_SLOW) == ARRAY_SIZE(objs));
+	/* A prefill charges the caller; its objects go back to the base. */
+	sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, 3);
+	if (EXPECT(sheaf && sheaf->flush)) {
+		sheaf_cache_free(sc, sheaf_cache_alloc_from_sheaf(sc, 0, sheaf));
+		sheaf_cache_return_sheaf(sc, GFP_KERNEL, sheaf);
+	}
+	EXPECT(sheaf_cache_cached_objects(sc) == 0);
+	sheaf_cache_destroy(sc);
+	return 0;
+}
+
+/*
+ * A __GFP_ACCOUNT call on a cache that is not accounted bypasses the
+ * sheaves, and its object, charged, goes back to the base when freed;
+ * an object that was never charged is still cached.
+ */
+static int test_gfp_account_bypasses(void)
+{
+	struct sheaf_cache *sc;
+	void *charged, *plain;
+	unsigned long cached;
+
+	sc = sheaf_cache_create_with_base("sc_st_gfpacct", OBJ_SIZE, 0, 0,
+					  NULL, NULL);
+	if (IS_ERR(sc))
+		return PTR_ERR(sc);
+	plain = sheaf_cache_alloc(sc, GFP_KERNEL);
+	charged = sheaf_cache_alloc(sc, GFP_KERNEL_ACCOUNT);
+	EXPECT(plain && charged);
+	EXPECT(sheaf_cache_stat(sc, SC_ACCOUNT_BYPASS) == 1);
+	EXPECT(atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT);
+	cached = sheaf_cache_cached_objects(sc);
+	sheaf_cache_free(sc, charged);
+	/* Where memcg is off or the task's cgroup is the root: no charge. */
+	if (mem_cgroup_disabled() || !sc_folio_has_objcgs(virt_to_folio(charged)))
+		pr_info("    # no objcg: charged object looked uncharged\n");
+	else
+		EXPECT(sheaf_cache_cached_objects(sc) == cached);
+	sheaf_cache_free(sc, plain);
+	sheaf_cache_destroy(sc);
+	return 0;
+}
+
+/*
+ * Objects from the memory reserves (a pfmemalloc slab) never reach an
+ * ordinary caller through a sheaf. A pfmemalloc slab cannot be had on
+ * demand in a guest, so one is made: PG_active on a slab's folio is
+ * slab's pfmemalloc mark, and a PF_MEMALLOC task may allocate from it.
+ */
+static void *st_pfmemalloc_object(struct kmem_cache *base, struct folio **fp,
+				  void **anchor)
+{
+	unsigned int noreclaim;
+	void *obj;
+
+	*anchor = kmem_cache_alloc(base, GFP_KERNEL);
+	if (!*anchor)
+		return NULL;
+	*fp = virt_to_folio(*anchor);
+	folio_set_active(*fp);
+	noreclaim = memalloc_noreclaim_save();
+	obj = kmem_cache_alloc(base, GFP_ATOMIC);
+	memalloc_noreclaim_restore(noreclaim);
+	return obj;
+}
+
+static int test_pfmemalloc_wrapped(void)
+{
+	struct folio *folio = NULL;
+	unsigned long cached;
+	void *anchor, *obj;
+	struct fx fx;
+	int ret;
+
+	ret = fx_init(&fx, 1, 1);
+	if (ret)
+		return ret;
+	migrate_disable();
+	obj = st_pfmemalloc_object(fx.base, &folio, &anchor);
+	if (EXPECT(obj && virt_to_folio(obj) == folio)) {
+		cached = sheaf_cache_cached_objects(fx.sc);
+		sheaf_cache_free(fx.sc, obj);
+		EXPECT_STAT(&fx, SC_PFMEMALLOC, 1);
+		EXPECT(sheaf_cache_cached_objects(fx.sc) == cached);
+		obj = NULL;
+	}
+	migrate_enable();
+	if (folio)
+		folio_clear_active(folio);
+	if (obj)
+		kmem_cache_free(fx.base, obj);
+	if (anchor)
+		kmem_cache_free(fx.base, anchor);
+	fx_fini(&fx);
+	return 0;
+}
+
+/*
+ * An owned base: the reserve object leaves through the base fallback (the
+ * section held, as by an interrupted caller), is counted, and its free
+ * goes back to the base; then the fast path needs no page test again.
+ */
+static int test_pfmemalloc_owned(void)
+{
+	struct folio *folio = NULL;
+	unsigned int noreclaim;
+	local_trylock_t *tl;
+	struct sheaf_cache *sc;
+	void *anchor, *obj = NULL;
+	unsigned long cached;
+
+	sc = sheaf_cache_create_with_base("sc_st_pfmem", OBJ_SIZE, 0, 0, NULL,
+					  NULL);
+	if (IS_ERR(sc))
+		return PTR_ERR(sc);
+	migrate_disable();
+	anchor = kmem_cache_alloc(sheaf_cache_base(sc), GFP_KERNEL);
+	if (anchor) {
+		folio = virt_to_folio(anchor);
+		folio_set_active(folio);
+		noreclaim = memalloc_noreclaim_save();
+		if (sc_local_trylock(&sc->cpu->lock, &tl)) {
+			obj = sheaf_cache_alloc(sc, GFP_ATOMIC);
+			sc_local_unlock(tl);
+		}
+		memalloc_noreclaim_restore(noreclaim);
+	}
+	if (EXPECT(obj && virt_to_folio(obj) == folio)) {
+		EXPECT(atomic_long_read(&sc->free_check) == 1);
+		cached = sheaf_cache_cached_objects(sc);
+		sheaf_cache_free(sc, obj);
+		EXPECT(sheaf_cache_stat(sc, SC_PFMEMALLOC) == 1);
+		EXPECT(sheaf_cache_cached_objects(sc) == cached);
+		EXPECT(atomic_long_read(&sc->free_check) == 0);
+		obj = NULL;
+	}
+	migrate_enable();
+	if (folio)
+		folio_clear_active(folio);
+	if (obj)
+		kmem_cache_free(sheaf_cache_base(sc), obj);
+	if (anchor)
+		kmem_cache_free(sheaf_cache_base(sc), anchor);
+	sheaf_cache_destroy(sc);
+	return 0;
+}
+
+/* ===== NUMA =========================================================== */
+
+#define ST_NUMA_OBJS	64
+
+struct st_numa {
+	struct sheaf_cache *sc;
+	void *objs[ST_NUMA_OBJS];
+	gfp_t gfp;
+	int node;
+};
+
+static long st_numa_alloc(void *arg)
+{
+	struct st_numa *t = arg;
+	unsigned int i;
+
+	for (i = 0; i < ST_NUMA_OBJS; i++)
+		t->objs[i] = sheaf_cache_alloc_node(t->sc, t->gfp, t->node);
+	return 0;
+}
+
+static long st_numa_free(void *arg)
+{
+	struct st_numa *t = arg;
+	unsigned int i;
+
+	for (i = 0; i < ST_NUMA_OBJS; i++)
+		sheaf_cache_free(t->sc, t->objs[i]);
+	return 0;
+}
+
+/* Objects of t->objs not on @node; a missing object counts too. */
+static unsigned int st_numa_off(struct st_numa *t, int node)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ST_NUMA_OBJS; i++)
+		n += !t->objs[i] || page_to_nid(virt_to_page(t->objs[i])) != node;
+	return n;
+}
+
+/* The first online CPU of @node, or nr_cpu_ids. */
+static unsigned int st_node_cpu(int node)
+{
+	return cpumask_first_and(cpumask_of_node(node), cpu_online_mask);
+}
+
+/*
+ * Objects of node 0 freed on a node-1 CPU go back to the base, so that
+ * node 1's later allocations, with __GFP_THISNODE or without, are all of
+ * node 1, as slab's are. Checked with each object's real node.
+ */
+static int test_numa_remote_free(void)
+{
+	unsigned int cpu0 = st_node_cpu(0), cpu1 = st_node_cpu(1);
+	struct st_numa *t;
+	u64 remote;
+
+	if (num_online_nodes() < 2 || cpu0 >= nr_cpu_ids || cpu1 >= nr_cpu_ids)
+		return 1;	/* skip: needs two nodes with CPUs */
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t->sc = sheaf_cache_create_with_base("sc_st_acct_numa", OBJ_SIZE, 0, 0,
+					     NULL, NULL);
+	if (IS_ERR(t->sc)) {
+		kfree(t);
+		return -ENOMEM;
+	}
+	t->gfp = GFP_KERNEL;
+	t->node = NUMA_NO_NODE;
+	work_on_cpu(cpu0, st_numa_alloc, t);
+	EXPECT(st_numa_off(t, 0) == 0);
+	remote = sheaf_cache_stat(t->sc, SC_FREE_REMOTE);
+	work_on_cpu(cpu1, st_numa_free, t);
+	EXPECT(sheaf_cache_stat(t->sc, SC_FREE_REMOTE) - remote == ST_NUMA_OBJS);
+
+	t->gfp = GFP_KERNEL | __GFP_THISNODE;
+	work_on_cpu(cpu1, st_numa_alloc, t);
+	EXPECT(st_numa_off(t, 1) == 0);
+	work_on_cpu(cpu1, st_numa_free, t);
+	t->gfp = GFP_KERNEL;
+	work_on_cpu(cpu1, st_numa_alloc, t);
+	EXPECT(st_numa_off(t, 1) == 0);
+	work_on_cpu(cpu1, st_numa_free, t);
+
+	/* An explicit node is served by that node, wherever the caller is. */
+	t->gfp = GFP_KERNEL | __GFP_THISNODE;
+	t->node = 0;
+	remote = sheaf_cache_stat(t->sc, SC_ALLOC_REMOTE);
+	work_on_cpu(cpu1, st_numa_alloc, t);
+	EXPECT(st_numa_off(t, 0) == 0);
+	EXPECT(sheaf_cache_stat(t->sc, SC_ALLOC_REMOTE) - remote == ST_NUMA_OBJS);
+	work_on_cpu(cpu0, st_numa_free, t);
+
+	sheaf_cache_destroy(t->sc);
+	kfree(t);
+	return 0;
+}
+
+struct st_fill {
+	struct sheaf_cache *sc;
+	unsigned int n;
+};
+
+/* Free @n new objects of this CPU's node: they fill the sheaves, then the barn. */
+static long st_fill_barn(void *arg)
+{
+	struct st_fill *f = arg;
+	struct kmem_cache *base = sheaf_cache_base(f->sc);
+	unsigned int i;
+
+	for (i = 0; i < f->n; i++)
+		sheaf_cache_free(f->sc, kmem_cache_alloc_node(base, GFP_KERNEL,
+							      numa_mem_id()));
+	return 0;
+}
+
+/*
+ * The shrinker is NUMA-aware: it counts the objects (not the empty
+ * sheaves) of the node under pressure, and a scan of one object there
+ * gives back one sheaf of that node and nothing of the other.
+ */
+static int test_shrinker_per_node(void)
+{
+	unsigned int cpu0 = st_node_cpu(0), cpu1 = st_node_cpu(1);
+	struct sheaf_cache_args args = {
+		.sheaf_capacity = CAP, .max_full_sheaves = 4,
+		.max_empty_sheaves = 4,
+	};
+	struct shrink_control ctl = { .gfp_mask = GFP_KERNEL };
+	struct st_fill f = { .n = 4 * CAP };
+	struct shrinker *s;
+
+	if (num_online_nodes() < 2 || cpu0 >= nr_cpu_ids || cpu1 >= nr_cpu_ids)
+		return 1;	/* skip: needs two nodes with CPUs */
+	f.sc = sheaf_cache_create_with_base("sc_st_shrinknode", OBJ_SIZE, 0, 0,
+					    NULL, &args);
+	if (IS_ERR(f.sc))
+		return PTR_ERR(f.sc);
+	s = f.sc->shrinker;
+	/* Main and spare full, then two full sheaves in each node's barn. */
+	work_on_cpu(cpu0, st_fill_barn, &f);
+	work_on_cpu(cpu1, st_fill_barn, &f);
+	EXPECT(f.sc->barns[0]->nr_full == 2 && f.sc->barns[1]->nr_full == 2);
+	ctl.nid = 0;
+	EXPECT(s->count_objects(s, &ctl) == 2 * CAP);
+	ctl.nr_to_scan = 1;
+	EXPECT(s->scan_objects(s, &ctl) == CAP);
+	EXPECT(f.sc->barns[0]->nr_full == 1 && f.sc->barns[1]->nr_full == 2);
+	ctl.nid = 1;
+	EXPECT(s->count_objects(s, &ctl) == 2 * CAP);
+	sheaf_cache_destroy(f.sc);
+	return 0;
+}
+
 /* ===== Runner ========================================================= */
 
 struct st_case {
@@ -1243,6 +1675,16 @@ static const struct st_case st_cases[] = {
 	QUICK_FX_CASE(shrink, 2, 2),
 	QUICK_CASE(destroy_returns_everything),
 	CASE(cpu_dead_flushes),
+	CASE(capacity_limit),
+	QUICK_CASE(create_with_base_facts),
+	CASE(owned_ctor_not_zeroed),
+	CASE(alloc_from_sheaf_own_cache),
+	CASE(accounted_base_bypasses),
+	CASE(gfp_account_bypasses),
+	CASE(pfmemalloc_wrapped),
+	CASE(pfmemalloc_owned),
+	CASE(numa_remote_free),
+	CASE(shrinker_per_node),
 	CASE(concurrent_stress),
 };
 

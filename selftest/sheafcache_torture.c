@@ -1722,6 +1722,46 @@ static int case_sheaf_alloc_fails(void)
 }
 
 /*
+ * __GFP_NOFAIL passes through prefill and refill, as upstream's: they
+ * succeed while every failable allocation fails, the sheaves' own ones
+ * (fail_sheaf_alloc at 100%) or the base's (failslab at 100%), since
+ * neither fault point fails a __GFP_NOFAIL request.
+ */
+static int case_nofail_prefill_succeeds(void)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_NOFAIL;
+	struct sheaf *regular = NULL, *oversize = NULL;
+	struct tt_cache c;
+	unsigned int fails;
+	int ret;
+
+	if (!tt_armed(0, 100) && !tt_armed(100, 0))
+		return 1;
+	ret = tt_faults_open(&c, 1);
+	if (ret)
+		return ret;
+	tt_fail(true);
+	/* Without __GFP_NOFAIL the same requests fail. */
+	fails = !sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 1) +
+		!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 3 * CAP);
+	regular = sheaf_cache_prefill_sheaf(c.sc, gfp, 1);
+	oversize = sheaf_cache_prefill_sheaf(c.sc, gfp, 3 * CAP);
+	EXPECT(regular && oversize);
+	if (regular) {
+		EXPECT_EQ(sheaf_cache_refill_sheaf(c.sc, gfp, &regular, 2 * CAP), 0);
+		EXPECT(sheaf_cache_sheaf_size(regular) >= 2 * CAP);
+	}
+	tt_fail(false);
+	EXPECT_EQ(fails, 2);
+	EXPECT(!oversize || sheaf_cache_sheaf_size(oversize) >= 3 * CAP);
+	sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, regular);
+	sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, oversize);
+	tt_conserved(&c, 0);
+	tt_faults_close(&c, 0);
+	return 0;
+}
+
+/*
  * The stress, failures on after a quarter of the run: every contract
  * holds (prefill NULL or enough, refill 0 or -ENOMEM with the sheaf as it
  * was, prefilled objects always there) and nothing is lost.
@@ -1942,6 +1982,7 @@ static const struct tt_case faults_cases[] = {
 	CASE(prefilled_sheaf_survives),
 	CASE(fast_path_falls_back),
 	CASE(sheaf_alloc_fails),
+	CASE(nofail_prefill_succeeds),
 	CASE(stress_with_faults),
 	CASE(stats_consistent),
 	CASE(base_accounting),
