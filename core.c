@@ -1279,7 +1279,10 @@ int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	if (!sheafp || !*sheafp)
 		return -EINVAL;
 	sheaf = *sheafp;
-	if (WARN_ON_ONCE(!sc || sheaf->cache != sc || READ_ONCE(sc->dead)))
+	if (WARN_ON_ONCE(!sc || sheaf->cache != sc))
+		return -EINVAL;
+	/* Destroyed with the sheaf out, which warned already: no sheaves. */
+	if (READ_ONCE(sc->dead))
 		return -EINVAL;
 	if (sheaf->size >= size)
 		return 0;

@@ -139,7 +139,8 @@ static int misuse_return_wrong_cache(void)
 
 /*
  * Destroyed while a prefilled sheaf is out: the sheaf still hands out
- * what it holds, and its return gives the rest to the base.
+ * what it holds, a refill is refused instead of using freed sheaves, and
+ * its return gives the rest to the base.
  */
 static int misuse_destroy_with_sheaf_out(void)
 {
@@ -155,7 +156,10 @@ static int misuse_destroy_with_sheaf_out(void)
 	if (!sheaf)
 		return -ENOMEM;
 	sheaf_cache_destroy(sc);
-	ok = true;
+	/* A refill has no sheaves to use any more: refused, sheaf intact. */
+	ok = sheaf_cache_refill_sheaf(sc, GFP_KERNEL, &sheaf, 8) == -EINVAL &&
+	     sheaf_cache_refill_sheaf(sc, GFP_KERNEL, &sheaf, 100) == -EINVAL &&
+	     sheaf_cache_sheaf_size(sheaf) >= 5;
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
 		objs[i] = sheaf_cache_alloc_from_sheaf(sc, 0, sheaf);
 		ok = ok && objs[i];
