@@ -31,7 +31,6 @@ struct flow {
 
 static DEFINE_HASHTABLE(flows, 8);
 static DEFINE_SPINLOCK(flows_lock);
-static struct kmem_cache *flow_base;
 static struct sheaf_cache *flow_cache;
 static unsigned int nr_flows;
 
@@ -142,15 +141,12 @@ static int __init example_init(void)
 {
 	int ret;
 
-	flow_base = kmem_cache_create("sheafcache_example_flow",
-				      sizeof(struct flow), 0, 0, NULL);
-	if (!flow_base)
-		return -ENOMEM;
-	flow_cache = sheaf_cache_create("example_flow", flow_base, NULL);
-	if (IS_ERR(flow_cache)) {
-		kmem_cache_destroy(flow_base);
+	/* The cache makes its own base, and so knows its flags and ctor. */
+	flow_cache = sheaf_cache_create_with_base("example_flow",
+						  sizeof(struct flow), 0, 0,
+						  NULL, NULL);
+	if (IS_ERR(flow_cache))
 		return PTR_ERR(flow_cache);
-	}
 
 	ret = run_demo();
 	/* KTAP, so that the test harness counts the demo as a test. */
@@ -160,7 +156,6 @@ static int __init example_init(void)
 	if (ret) {
 		flows_free_all();
 		sheaf_cache_destroy(flow_cache);
-		kmem_cache_destroy(flow_base);
 	}
 	return ret;
 }
@@ -169,7 +164,6 @@ static void __exit example_exit(void)
 {
 	flows_free_all();
 	sheaf_cache_destroy(flow_cache);
-	kmem_cache_destroy(flow_base);
 }
 
 module_init(example_init);
