@@ -28,6 +28,7 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/shrinker.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -42,6 +43,11 @@ MODULE_PARM_DESC(stress_ms, "duration of the concurrent stress, in ms");
 static bool quick;
 module_param(quick, bool, 0444);
 MODULE_PARM_DESC(quick, "run only a few cases, one per export (lifecycle)");
+
+static char *memcg_dir;
+module_param(memcg_dir, charp, 0444);
+MODULE_PARM_DESC(memcg_dir,
+		 "cgroup2 directory of the loading task: run only the memcg case");
 
 static u64 seed;
 module_param(seed, ullong, 0444);
@@ -1624,6 +1630,112 @@ static int test_shrinker_per_node(void)
 	return 0;
 }
 
+/* ===== memcg ========================================================== */
+
+/* slab_unreclaimable of memcg_dir's memory.stat, in bytes; -1 on error. */
+static long st_memcg_slab(void)
+{
+	char path[128], *buf, *p;
+	long n = -1;
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", memcg_dir);
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return -1;
+	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	len = buf ? kernel_read(f, buf, PAGE_SIZE - 1, &pos) : -ENOMEM;
+	filp_close(f, NULL);
+	p = len > 0 ? strstr(buf, "\nslab_unreclaimable ") : NULL;
+	if (p && sscanf(p + 1, "slab_unreclaimable %ld", &n) != 1)
+		n = -1;
+	kfree(buf);
+	return n;
+}
+
+#define ST_MEMCG_OBJS	2048
+#define ST_MEMCG_SIZE	512
+
+/*
+ * Whether the loading task's cgroup was charged about @n objects between
+ * @before and now. memcg batches charges and statistics per CPU (a page's
+ * worth of bytes per CPU, flushed by a threshold), so the tolerance is a
+ * tenth of the total plus 64 KiB either way.
+ */
+static bool st_memcg_charged(long before, unsigned long n, const char *what)
+{
+	long want = n * ST_MEMCG_SIZE, got = st_memcg_slab() - before;
+	long slack = want / 10 + SZ_64K;
+
+	pr_info("    # %s: %ld bytes charged, %ld expected\n", what, got, want);
+	return got >= want - slack && got <= want + slack;
+}
+
+/*
+ * Accounted allocations are charged to the task that makes them, through
+ * the sheaves' API as through slab's: a SLAB_ACCOUNT base's objects, a
+ * prefill of it, and __GFP_ACCOUNT calls on a cache that is not
+ * accounted; that cache's plain allocations are not charged.
+ */
+static int test_memcg_charges_allocator(void)
+{
+	struct sheaf_cache *acct, *plain;
+	struct sheaf *sheaf;
+	void **objs;
+	long before;
+	unsigned int i;
+	int ret = -ENOMEM;
+
+	if (!memcg_dir || st_memcg_slab() < 0)
+		return 1;	/* skip: no cgroup to read */
+	objs = kvcalloc(ST_MEMCG_OBJS, sizeof(*objs), GFP_KERNEL);
+	acct = sheaf_cache_create_with_base("sc_st_memcg_acct", ST_MEMCG_SIZE,
+					    0, SLAB_ACCOUNT, NULL, NULL);
+	plain = sheaf_cache_create_with_base("sc_st_memcg_plain", ST_MEMCG_SIZE,
+					     0, 0, NULL, NULL);
+	if (!objs || IS_ERR(acct) || IS_ERR(plain))
+		goto out;
+	ret = 0;
+
+	before = st_memcg_slab();
+	for (i = 0; i < ST_MEMCG_OBJS; i++)
+		objs[i] = sheaf_cache_alloc(acct, GFP_KERNEL);
+	EXPECT(st_memcg_charged(before, ST_MEMCG_OBJS, "SLAB_ACCOUNT"));
+	for (i = 0; i < ST_MEMCG_OBJS; i++)
+		sheaf_cache_free(acct, objs[i]);
+	EXPECT(st_memcg_charged(before, 0, "SLAB_ACCOUNT freed"));
+
+	sheaf = sheaf_cache_prefill_sheaf(acct, GFP_KERNEL, ST_MEMCG_OBJS);
+	EXPECT(sheaf && st_memcg_charged(before, ST_MEMCG_OBJS, "prefill"));
+	sheaf_cache_return_sheaf(acct, GFP_KERNEL, sheaf);
+	EXPECT(st_memcg_charged(before, 0, "prefill returned"));
+
+	for (i = 0; i < ST_MEMCG_OBJS; i++)
+		objs[i] = sheaf_cache_alloc(plain, GFP_KERNEL);
+	EXPECT(st_memcg_charged(before, 0, "not accounted"));
+	for (i = 0; i < ST_MEMCG_OBJS; i++)
+		sheaf_cache_free(plain, objs[i]);
+	sheaf_cache_shrink(plain);
+
+	for (i = 0; i < ST_MEMCG_OBJS; i++)
+		objs[i] = sheaf_cache_alloc(plain, GFP_KERNEL_ACCOUNT);
+	EXPECT(st_memcg_charged(before, ST_MEMCG_OBJS, "__GFP_ACCOUNT"));
+	for (i = 0; i < ST_MEMCG_OBJS; i++)
+		sheaf_cache_free(plain, objs[i]);
+	/* Charged objects are never cached: they went back to the base. */
+	EXPECT(sheaf_cache_cached_objects(plain) == 0);
+	EXPECT(st_memcg_charged(before, 0, "__GFP_ACCOUNT freed"));
+out:
+	if (!IS_ERR_OR_NULL(plain))
+		sheaf_cache_destroy(plain);
+	if (!IS_ERR_OR_NULL(acct))
+		sheaf_cache_destroy(acct);
+	kvfree(objs);
+	return ret;
+}
+
 /* ===== Runner ========================================================= */
 
 struct st_case {
@@ -1634,6 +1746,7 @@ struct st_case {
 	int (*fn)(void);
 	unsigned int max_full, max_empty;
 	bool quick;
+	bool memcg;
 };
 
 #define FX_CASE(n, full, empty)	{ #n, case_##n, NULL, full, empty }
@@ -1686,6 +1799,8 @@ static const struct st_case st_cases[] = {
 	CASE(numa_remote_free),
 	CASE(shrinker_per_node),
 	CASE(concurrent_stress),
+	{ "memcg_charges_allocator", NULL, test_memcg_charges_allocator,
+	  .memcg = true },
 };
 
 static int run_case(const struct st_case *c)
@@ -1694,7 +1809,7 @@ static int run_case(const struct st_case *c)
 	int ret;
 
 	st_failed = false;
-	if (quick && !c->quick)
+	if ((quick && !c->quick) || !!memcg_dir != c->memcg)
 		return 1;	/* skip */
 	if (c->fn) {
 		ret = c->fn();
