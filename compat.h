@@ -109,24 +109,29 @@ static inline void sc_shrinker_destroy(struct shrinker *s)
  */
 #ifndef SHEAFCACHE_HAVE_LOCAL_TRYLOCK
 #ifndef CONFIG_PREEMPT_RT
-typedef struct {
+struct sc_local_trylock {
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	struct lockdep_map dep_map;
 	struct task_struct *owner;
 #endif
 	u8 acquired;
-} local_trylock_t;
+};
+
+#define local_trylock_t	struct sc_local_trylock
 
 /* Its head is a local_lock_t, as upstream's: lockdep sees one. */
-#define local_trylock_init(lock)				\
-	do {							\
-		local_lock_init((local_lock_t *)(lock));	\
-		(lock)->acquired = 0;				\
-	} while (0)
+static inline void local_trylock_init(local_trylock_t *lock)
+{
+	local_lock_init((local_lock_t *)lock);
+	lock->acquired = 0;
+}
 #else
-typedef spinlock_t local_trylock_t;
+#define local_trylock_t	spinlock_t
 
-#define local_trylock_init(lock)	spin_lock_init(lock)
+static inline void local_trylock_init(local_trylock_t *lock)
+{
+	spin_lock_init(lock);
+}
 #endif
 #endif /* !SHEAFCACHE_HAVE_LOCAL_TRYLOCK */
 

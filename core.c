@@ -211,6 +211,7 @@ struct sc_span {
 	unsigned long start;
 	unsigned long len;
 };
+
 static DEFINE_PER_CPU(struct sc_span, sc_local_span);
 /* More than one possible node: a free can be remote. */
 static DEFINE_STATIC_KEY_FALSE(sc_numa);
@@ -256,8 +257,11 @@ static void sc_spans_init(void)
 
 	if (num_possible_nodes() > 1)
 		static_branch_enable(&sc_numa);
-	for_each_possible_cpu(cpu)
-		*per_cpu_ptr(&sc_local_span, cpu) = sc_span_of(cpu);
+	for_each_possible_cpu(cpu) {
+		struct sc_span *span = per_cpu_ptr(&sc_local_span, cpu);
+
+		*span = sc_span_of(cpu);
+	}
 }
 
 /*

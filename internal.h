@@ -5,6 +5,7 @@
 #ifndef _SHEAFCACHE_INTERNAL_H
 #define _SHEAFCACHE_INTERNAL_H
 
+#include <linux/bits.h>
 #include <linux/cpuhotplug.h>
 #include <linux/fault-inject.h>
 #include <linux/list.h>
@@ -16,11 +17,9 @@
 #include "sheafcache.h"
 
 /* sheaf_cache.free_check: a wrapped base, or objects zeroed by memset() */
-#define SC_CHECK_ALWAYS		(1L << 40)
+#define SC_CHECK_ALWAYS		BIT(40)
 /* sticky: __GFP_ACCOUNT objects were handed out */
-#define SC_CHECK_ACCOUNT	(1L << 41)
-/* below: pfmemalloc objects out */
-#define SC_CHECK_COUNT		(SC_CHECK_ALWAYS - 1)
+#define SC_CHECK_ACCOUNT	BIT(41)
 
 /**
  * struct sheaf - an array of cached objects

@@ -30,7 +30,7 @@ struct sheaf;
 /* Largest barn limit accepted at creation. */
 #define SHEAF_CACHE_MAX_BARN	1024
 /* Largest sheaf that sheaf_cache_prefill_sheaf() makes. */
-#define SHEAF_CACHE_MAX_PREFILL	(1U << 20)
+#define SHEAF_CACHE_MAX_PREFILL	1048576
 
 /*
  * Facts about the base cache, in struct sheaf_cache_args.base_flags.
