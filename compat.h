@@ -8,6 +8,7 @@
 #ifndef _SHEAFCACHE_COMPAT_H
 #define _SHEAFCACHE_COMPAT_H
 
+#include <linux/hrtimer.h>
 #include <linux/local_lock.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
@@ -234,6 +235,20 @@ sc_kmem_cache_create(const char *name, unsigned int size, unsigned int align,
 #else
 	return kmem_cache_create_usercopy(name, size, align, flags, 0, size,
 					  ctor);
+#endif
+}
+
+/* hrtimer_init() became hrtimer_setup(), which sets the function, in 6.13. */
+static inline void
+sc_hrtimer_setup(struct hrtimer *timer,
+		 enum hrtimer_restart (*fn)(struct hrtimer *),
+		 clockid_t clock, enum hrtimer_mode mode)
+{
+#ifdef SHEAFCACHE_HAVE_HRTIMER_SETUP
+	hrtimer_setup(timer, fn, clock, mode);
+#else
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
 #endif
 }
 

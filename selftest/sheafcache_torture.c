@@ -959,8 +959,8 @@ static void tt_irq_start(struct tt_thread *t)
 	for (i = 0; i < ARRAY_SIZE(t->irq); i++) {
 		struct tt_irq *x = &t->irq[i];
 
-		hrtimer_init(&x->timer, CLOCK_MONOTONIC, tt_irq_mode(x));
-		x->timer.function = tt_irq_fn;
+		sc_hrtimer_setup(&x->timer, tt_irq_fn, CLOCK_MONOTONIC,
+				 tt_irq_mode(x));
 		hrtimer_start(&x->timer, ns_to_ktime(x->period_ns),
 			      tt_irq_mode(x));
 	}
