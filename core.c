@@ -78,7 +78,7 @@ static bool sc_fail_sheaf(size_t size, gfp_t gfp)
 static bool debug_objects;
 module_param(debug_objects, bool, 0444);
 MODULE_PARM_DESC(debug_objects,
-		 "check that freed objects are slab objects (slower)");
+		 "check that freed objects are slab objects and that no sheaf is used after its return (slower)");
 /* debug_objects, as a static key: free when off. */
 static DEFINE_STATIC_KEY_FALSE(sc_debug_objects);
 
@@ -1196,8 +1196,15 @@ void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 {
 	void *obj;
 
-	/* A returned sheaf has no cache: it may be in a barn by now. */
-	if (WARN_ON_ONCE(!sheaf || !sheaf->cache) || unlikely(!sheaf->size))
+	if (WARN_ON_ONCE(!sheaf) || unlikely(!sheaf->size))
+		return NULL;
+	/*
+	 * A returned sheaf has no cache: it may be in a barn by now. Like a
+	 * use after free, that is looked for with debug_objects only: the
+	 * pop is the guaranteed path and stays as short as it can be.
+	 */
+	if (static_branch_unlikely(&sc_debug_objects) &&
+	    WARN_ON_ONCE(!sheaf->cache))
 		return NULL;
 	obj = sheaf->objects[--sheaf->size];
 	sc_init_alloc(sheaf->cache, obj, gfp);
