@@ -544,6 +544,7 @@ struct tt_ring {
 struct tt_irq {
 	struct hrtimer timer;
 	struct tt_owner own;
+	struct sheaf *sheaf;	/* what a hard timer takes from on RT */
 	struct rnd_state rnd;
 	u64 period_ns;
 	bool hard;
@@ -652,15 +653,39 @@ static void op_alloc_zero(struct tt_thread *t)
 	tt_keep(&t->own, obj);
 }
 
+/*
+ * A section that may not sleep: IRQs off. On PREEMPT_RT slab may not be
+ * called with IRQs off, so neither may sheafcache: there the section is
+ * the caller's spinlock_t, which RT makes a sleeping lock.
+ */
+static unsigned long tt_atomic_begin(struct tt_thread *t)
+{
+	unsigned long flags = 0;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		spin_lock(&t->lock);
+	else
+		local_irq_save(flags);
+	return flags;
+}
+
+static void tt_atomic_end(struct tt_thread *t, unsigned long flags)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		spin_unlock(&t->lock);
+	else
+		local_irq_restore(flags);
+}
+
 /* IRQs off: no batch from or to the base, single objects only. */
 static void op_alloc_irqoff(struct tt_thread *t)
 {
 	unsigned long flags;
 	void *obj;
 
-	local_irq_save(flags);
+	flags = tt_atomic_begin(t);
 	obj = tt_alloc(&t->own, GFP_ATOMIC);
-	local_irq_restore(flags);
+	tt_atomic_end(t, flags);
 	tt_keep(&t->own, obj);
 }
 
@@ -676,9 +701,9 @@ static void op_free_irqoff(struct tt_thread *t)
 
 	if (!t->own.nheld)
 		return;
-	local_irq_save(flags);
+	flags = tt_atomic_begin(t);
 	tt_free(&t->own, tt_take(&t->own, tt_rand(t)).obj);
-	local_irq_restore(flags);
+	tt_atomic_end(t, flags);
 }
 
 /* Hand an object to the next thread, which frees it on its own CPU. */
@@ -936,7 +961,16 @@ static enum hrtimer_restart tt_irq_fn(struct hrtimer *timer)
 
 	if (x->hard ? !in_hardirq() : !in_serving_softirq())
 		tt_error(o, "timer ran in the wrong context");
-	if (o->nheld && (o->nheld == o->max || r & 1))
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && x->hard) {
+		/*
+		 * Hard IRQ on RT: slab may not be called, nor may
+		 * sheaf_cache_alloc()/free(); a prefilled sheaf may be taken
+		 * from. What it took is freed when the timer stops.
+		 */
+		if (o->nheld < o->max && x->sheaf)
+			tt_keep(o, sheaf_cache_alloc_from_sheaf(o->sc, 0,
+								x->sheaf));
+	} else if (o->nheld && (o->nheld == o->max || r & 1))
 		tt_free(o, tt_take(o, r >> 1).obj);
 	else
 		tt_keep(o, tt_alloc(o, GFP_ATOMIC));
@@ -959,6 +993,9 @@ static void tt_irq_start(struct tt_thread *t)
 	for (i = 0; i < ARRAY_SIZE(t->irq); i++) {
 		struct tt_irq *x = &t->irq[i];
 
+		if (IS_ENABLED(CONFIG_PREEMPT_RT) && x->hard)
+			x->sheaf = sheaf_cache_prefill_sheaf(x->own.sc, GFP_KERNEL,
+							     IRQ_HELD);
 		sc_hrtimer_setup(&x->timer, tt_irq_fn, CLOCK_MONOTONIC,
 				 tt_irq_mode(x));
 		hrtimer_start(&x->timer, ns_to_ktime(x->period_ns),
@@ -972,6 +1009,9 @@ static void tt_irq_stop(struct tt_thread *t)
 
 	for (i = 0; i < ARRAY_SIZE(t->irq); i++) {
 		hrtimer_cancel(&t->irq[i].timer);
+		sheaf_cache_return_sheaf(t->irq[i].own.sc, GFP_KERNEL,
+					 t->irq[i].sheaf);
+		t->irq[i].sheaf = NULL;
 		tt_free_all(&t->irq[i].own);
 	}
 }

@@ -11,6 +11,9 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+/* SLAB_ACCOUNT is 0 on kernels without memcg. */
+#define ST_HAVE_ACCOUNT	((__force unsigned long)SLAB_ACCOUNT != 0)
+
 /* Name prefix of the bases whose objects the tests count exactly. */
 #define ST_ACCT_PREFIX	"sc_st_acct"
 
