@@ -176,6 +176,17 @@ static __always_inline void sc_local_unlock(local_trylock_t *tl)
 	preempt_enable();
 }
 
+/*
+ * The section from a task that may wait: on !PREEMPT_RT nothing on this
+ * CPU can hold it while a task runs, so the trylock cannot fail.
+ */
+static inline local_trylock_t *sc_local_lock(local_trylock_t __percpu *lock)
+{
+	local_trylock_t *tl;
+
+	return sc_local_trylock(lock, &tl) ? tl : NULL;
+}
+
 #else /* CONFIG_PREEMPT_RT */
 
 static __always_inline bool sc_local_trylock(local_trylock_t __percpu *lock,
@@ -199,6 +210,18 @@ static __always_inline void sc_local_unlock(local_trylock_t *tl)
 {
 	spin_unlock(tl);
 	migrate_enable();
+}
+
+/* On PREEMPT_RT a preempted task may hold the section: wait for it. */
+static inline local_trylock_t *sc_local_lock(local_trylock_t __percpu *lock)
+{
+	local_trylock_t *tl;
+
+	might_sleep();
+	migrate_disable();
+	tl = this_cpu_ptr(lock);
+	spin_lock(tl);
+	return tl;
 }
 
 #endif /* CONFIG_PREEMPT_RT */

@@ -1358,14 +1358,14 @@ static int sc_cpu_dead(unsigned int cpu, struct hlist_node *node)
 static long sc_shrink_this_cpu(void *arg)
 {
 	struct sheaf_cache *sc = arg;
-	struct sc_cpu *pcp;
+	local_trylock_t *tl = sc_local_lock(&sc->cpu->lock);
 	long n;
 
-	/* Process context, so nothing on this CPU can hold the section. */
-	if (WARN_ON_ONCE(!sc_enter(sc, &pcp)))
+	/* A task: on !PREEMPT_RT nothing on this CPU can hold the section. */
+	if (WARN_ON_ONCE(!tl))
 		return 0;
-	n = sc_drain_cpu(sc, pcp);
-	sc_exit(pcp);
+	n = sc_drain_cpu(sc, container_of(tl, struct sc_cpu, lock));
+	sc_local_unlock(tl);
 	return n;
 }
 
