@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make                 build every module against KDIR
-# make check           build and test on every target kernel in QEMU
+# make check           build and test on every target kernel in QEMU;
+#                      KERNELS="6.12 debug-rt" picks some (see scripts/check.sh)
 # make run             the demo: one VM, the example module, its statistics
 # make bench           benchmarks in QEMU, report under bench/report/
 #
@@ -19,7 +20,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean
 
 check:
-	bash scripts/check.sh
+	KERNELS='$(KERNELS)' bash scripts/check.sh
 
 run:
 	bash scripts/run-demo.sh

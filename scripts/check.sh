@@ -2,10 +2,41 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: style checks, then for every target kernel a W=1 build, a
-# sparse pass and a QEMU boot that loads the modules and runs their KTAP
-# selftests (scripts/guest/check.sh). Each check counts as one result, each
-# KTAP case as one more. The last line is "N passed, N failed"; any failure
-# makes the exit status non-zero. Logs are under build/<kernel>/.
+# sparse pass (once per kernel series) and QEMU boots: the main check
+# (scripts/guest/check.sh: load the modules, run their KTAP selftests,
+# the example and a smoke run of the benchmark), then the
+# scripts/guest/scenario-*.sh that the kernel is assigned. Each check
+# counts as one result, each KTAP case as one more. Before the last line,
+# a table of each step's wall time; the last line is "N passed, N
+# failed"; any failure makes the exit status non-zero. Logs are under
+# build/<kernel>/.
+#
+# usage: make check [KERNELS="WORD..."]
+#        KERNELS="WORD..." scripts/check.sh
+#
+# The kernels, by id (the name of their build directory in brackets):
+#   6.1 6.12        Debian 12's generic kernels (build/<release>)
+#   6.1-rt 6.12-rt  Debian 12's PREEMPT_RT kernels (build/<release>)
+#   debug-kasan     built by scripts/debug-kernel.sh from linux-source-6.12:
+#                   PREEMPT, KASAN, kmemleak, lockdep, failslab
+#                   (build/debug-<release>)
+#   debug-rt        built by scripts/debug-kernel.sh rt: PREEMPT_RT,
+#                   lockdep, DEBUG_ATOMIC_SLEEP, failslab
+#                   (build/debug-rt-<release>)
+# KERNELS (default: all of them) picks some, for a quick loop: each WORD
+# (space or comma separated) is an id, a shell pattern over ids or build
+# names, or a class: all, debian (the four Debian kernels), debug (both
+# debug kernels), rt (the three PREEMPT_RT ones). For example
+#   make check KERNELS="6.12 debug-rt"
+#   make check KERNELS='debian'
+#   make check KERNELS='*-rt'
+# A debug kernel that is not selected is not built either.
+#
+# A scenario's "# scenario: kernels=WORD..." line (same words; default
+# all) says which kernels boot it; KERNELS then narrows that down.
+#
+# CHECK_PLAN=1 only lists the kernels and boots that would run: nothing is
+# installed, built or booted.
 set -euo pipefail
 export LC_ALL=C
 
@@ -14,6 +45,19 @@ cd "$top"
 . scripts/lib.sh
 
 passed=0 failed=0 nr=0 summary=
+check_start=$(date +%s)
+
+# Wall time of each step, for the table at the end: steps holds the
+# one-off steps as "seconds<TAB>label" lines; t_build, t_sparse, t_boot
+# and n_boot are per kernel name, in the order of the kernels array.
+steps=
+kernel_order=()
+declare -A t_build=() t_sparse=() t_boot=() n_boot=()
+
+# step LABEL START: note that LABEL took from START (date +%s) until now.
+step() {
+	steps+="$(($(date +%s) - $2))"$'\t'"$1"$'\n'
+}
 
 # result OK NAME: one KTAP-like line, counted in the totals.
 result() {
@@ -38,28 +82,82 @@ run() {
 	result "$rc" "$name"
 }
 
-# The target kernels, one line each:
-#   KERNEL=<bzImage> KDIR=<build tree> SMP=<n> NODES=<n> [NAME=<name>]
-#   [MEM=<MiB>] [TIMEOUT=<s>] [APPEND=<kernel args, the rest of the line>]
-# The Debian kernels come first; an executable scripts/debug-kernel.sh adds
-# its own lines (it builds its kernel first, and its failure is ours).
-debian_kernels() {
-	local series rel
+# field KEY LINE: the value of KEY=VALUE in LINE.
+field() {
+	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<< "$2"
+}
 
-	for series in 6.1 6.12; do
-		rel=$(debian_release "$series") || return 1
-		echo "KERNEL=/boot/vmlinuz-$rel KDIR=/lib/modules/$rel/build SMP=2 NODES=2 NAME=$rel"
+# selects WORDS ID NAME: whether one of WORDS (see the usage above)
+# picks the kernel with id ID and build name NAME. Patterns are matched
+# as words, never against file names.
+selects() {
+	local w ws
+
+	read -ra ws <<< "${1//,/ }"
+	for w in "${ws[@]}"; do
+		case $w in
+		all) return 0 ;;
+		debian) [[ $2 == debug* ]] || return 0 ;;
+		debug) [[ $2 != debug* ]] || return 0 ;;
+		rt) [[ $2 != *-rt ]] || return 0 ;;
+		*)
+			# shellcheck disable=SC2053 # $w is a pattern
+			[[ $2 != $w && $3 != $w ]] || return 0
+			;;
+		esac
 	done
+	return 1
+}
+
+# The target kernels, one line each:
+#   KERNEL=<bzImage> KDIR=<build tree> SMP=<n> NODES=<n> ID=<id>
+#   NAME=<name> SPARSE=<series> [MEM=<MiB>] [TIMEOUT=<s>]
+#   [APPEND=<kernel args, the rest of the line>]
+# The Debian kernels come first, generic before RT: sparse runs on the
+# first selected kernel of each SPARSE series (see test_kernel). One that
+# is not installed is a line "MISSING ID=<id>".
+debian_kernels() {
+	local series flavour rel id
+
+	for flavour in '' rt; do
+		for series in 6.1 6.12; do
+			id=$series${flavour:+-$flavour}
+			if rel=$(debian_release "$series" $flavour); then
+				echo "KERNEL=/boot/vmlinuz-$rel KDIR=/lib/modules/$rel/build SMP=2 NODES=2 ID=$id NAME=$rel SPARSE=$series"
+			else
+				echo "MISSING ID=$id"
+			fi
+		done
+	done
+}
+
+# debug_kernel FLAVOUR ID PREFIX: build (once) or find the debug kernel of
+# FLAVOUR with scripts/debug-kernel.sh, a result of its own, and add it to
+# the kernels as ID, named PREFIX-<release>. debug-kernel.sh prints
+# KEY=VALUE lines, one per line or all on one line: join them into one
+# kernel line. Its progress goes to stderr, as it comes.
+debug_kernel() {
+	local rc=0 dbg t0
+
+	if [ -n "$plan" ]; then
+		kernels+="KERNEL=- KDIR=- ID=$2 NAME=$3-<release> SPARSE=6.12"$'\n'
+		return 0
+	fi
+	t0=$(date +%s)
+	dbg=$(scripts/debug-kernel.sh "$1") || rc=$?
+	step "debug kernel $2 (build or reuse)" "$t0"
+	dbg=$(grep -E '^[A-Z]+=' <<< "$dbg" | tr '\n' ' ' || true)
+	[ -n "$dbg" ] || rc=1
+	result "$rc" "debug kernel $2"
+	[ "$rc" = 0 ] || return 0
+	grep -q 'NAME=' <<< "$dbg" ||
+		dbg+=" NAME=$3-$(cat "$(field KDIR "$dbg")/include/config/kernel.release")"
+	kernels+="$dbg ID=$2 SPARSE=6.12"$'\n'
 }
 
 # Every guest boots with slab debugging on the selftest's accounting
 # caches: /sys/kernel/slab/<cache>/objects then counts exactly.
 append='slub_debug=FZP,sc_st_acct*'
-
-# field KEY LINE: the value of KEY=VALUE in LINE.
-field() {
-	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<< "$2"
-}
 
 # style: checkpatch --strict on every C file and header of the project.
 style() {
@@ -101,17 +199,38 @@ tag() {
 # the kernel command line as sheafcache_variant=VARIANT.
 boot_and_judge() {
 	local kernel=$(field KERNEL "$1") out=$2 script=$3 name=$4 var=${5:-}
-	local log=$out/$name.log boot ktap p f v opts=()
+	local log=$out/$name.log boot ktap p f v opts=() kname t0 try
 
+	kname=$(field NAME "$1")
+	t0=$(date +%s)
 	v=$(tag expect-warn "$script" "$var")
 	[ -z "$v" ] || opts+=(--expect-warn "$v")
-	boot=$(scripts/vm-boot.sh --kernel "$kernel" --modules "$out/src" \
-		--script "$script" --log "$log" \
-		--smp "$(tag smp "$script" | grep . || field SMP "$1")" \
-		--nodes "$(tag nodes "$script" | grep . || field NODES "$1")" \
-		--mem "$(tag mem "$script" | grep . || field MEM "$1" | grep . || echo 1024)" \
-		--timeout "$(tag timeout "$script" | grep . || field TIMEOUT "$1" | grep . || echo 600)" \
-		--append "$append ${var:+sheafcache_variant=$var} $(tag append "$script" "$var") $(sed -n 's/.*APPEND=//p' <<< "$1")" 2>&1) || true
+	for try in 1 2; do
+		boot=$(scripts/vm-boot.sh --kernel "$kernel" --modules "$out/src" \
+			--script "$script" --log "$log" \
+			--smp "$(tag smp "$script" | grep . || field SMP "$1")" \
+			--nodes "$(tag nodes "$script" | grep . || field NODES "$1")" \
+			--mem "$(tag mem "$script" | grep . || field MEM "$1" | grep . || echo 1024)" \
+			--timeout "$(tag timeout "$script" | grep . || field TIMEOUT "$1" | grep . || echo 600)" \
+			--append "$append ${var:+sheafcache_variant=$var} $(tag append "$script" "$var") $(sed -n 's/.*APPEND=//p' <<< "$1")" 2>&1) || true
+		# A kernel that dies before /init ran none of our code: under
+		# multi-threaded TCG, Debian's 6.12 once took an int3 Oops in
+		# enqueue_timer() at 1.7 s of boot (cross-modifying code while
+		# a static key was patched). Boot such a guest once more, and
+		# keep its log; a second early death counts as a failure.
+		grep -q SHEAFCACHE_INIT "$log" || [ "$try" = 2 ] || [ ! -s "$log" ] ||
+			! grep -qE 'Oops|BUG:|Kernel panic|WARNING:' "$log" || {
+			mv "$log" "${log%.log}.early-death.log"
+			echo "# $name: the kernel died before /init," \
+			     "booting again: $(grep -m 1 -E 'Oops|BUG:|Kernel panic|WARNING:' \
+				"${log%.log}.early-death.log")"
+			summary+="$name: died before /init once, see ${log%.log}.early-death.log"$'\n'
+			continue
+		}
+		break
+	done
+	t_boot[$kname]=$((${t_boot[$kname]:-0} + $(date +%s) - t0))
+	n_boot[$kname]=$((${n_boot[$kname]:-0} + 1))
 	# A failed boot shows in the log: ktap.sh then misses SHEAFCACHE_DONE.
 	sed 's/^/# /' <<< "$boot"
 
@@ -119,6 +238,7 @@ boot_and_judge() {
 		--name "$name" "$log") || true
 	printf '%s\n' "$ktap" | sed '$d'
 	ktap=$(tail -n 1 <<< "$ktap")
+	[[ $ktap == *' failed' ]] || ktap="$name: 0 passed, 1 failed (ktap.sh failed)"
 	read -r p f <<< "$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' <<< "$ktap")"
 	[ -n "$f" ] || { p=0 f=1; }
 	passed=$((passed + p))
@@ -127,35 +247,63 @@ boot_and_judge() {
 	summary+="$ktap; $(sed -n 's/^vm-boot: [^:]*: //p' <<< "$boot" | head -n 1)"$'\n'
 }
 
-# wanted SCRIPT NAME [VARIANT]: whether SCRIPT's "# scenario: kernels="
-# (all, debian or debug; default all) includes kernel NAME.
+# wanted SCRIPT LINE [VARIANT]: whether SCRIPT's "# scenario: kernels="
+# words (default all) pick the kernel of LINE.
 wanted() {
-	case $(tag kernels "$1" "${3:-}") in
-	'' | all) true ;;
-	debug) [[ $2 == debug* ]] ;;
-	debian) [[ $2 != debug* ]] ;;
-	*) false ;;
-	esac
+	selects "$(tag kernels "$1" "${3:-}" | grep . || echo all)" \
+		"$(field ID "$2")" "$(field NAME "$2")"
 }
 
+# Sparse series that have had their pass.
+sparsed=' '
+
 # test_kernel LINE: build, sparse and boot one target kernel: the main
-# check, then every scripts/guest/scenario-*.sh in a boot of its own, or
-# one boot per variant where it lists "# scenario: variants=A B ...".
+# check, then every scripts/guest/scenario-*.sh that it is wanted on in a
+# boot of its own, or one boot per variant where it lists
+# "# scenario: variants=A B ...".
 test_kernel() {
-	local kdir name out s v vars
+	local kdir name out s v vars series t0
 
 	kdir=$(field KDIR "$1")
 	name=$(field NAME "$1")
 	[ -n "$name" ] || name=$(cat "$kdir/include/config/kernel.release" 2>/dev/null ||
 				 basename "$kdir")
 	out=$top/build/$name
-	echo "# $name"
+	kernel_order+=("$name")
+	echo "# $name ($(field ID "$1"))"
+	if [ -n "$plan" ]; then
+		series=$(field SPARSE "$1")
+		[[ $sparsed == *" $series "* ]] || { sparsed+="$series "; echo "#   sparse"; }
+		echo "#   check"
+		for s in scripts/guest/scenario-*.sh; do
+			vars=$(tag variants "$s")
+			for v in ${vars:--}; do
+				[ "$v" != - ] || v=
+				wanted "$s" "$1" "$v" || continue
+				echo "#   $(basename "$s" .sh)${v:+-$v}"
+			done
+		done
+		return
+	fi
+	t0=$(date +%s)
 	run "build $name" scripts/build-modules.sh "$kdir" "$out"
+	t_build[$name]=$(($(date +%s) - t0))
 	if [ ! -f "$out/src/sheafcache.ko" ]; then
 		summary+="$name: not booted, the build failed"$'\n'
 		return
 	fi
-	run "sparse $name" sparse_check "$kdir" "$out/src"
+	# Sparse once per kernel series, on its first selected kernel (the
+	# generic one in a full run): the flavours of a series compile the
+	# same kernel API, and sparse is a full rebuild of its own. The RT
+	# kernels differ only in compat.h's PREEMPT_RT branch, which their
+	# W=1 builds still compile.
+	series=$(field SPARSE "$1")
+	if [[ $sparsed != *" ${series:-$name} "* ]]; then
+		sparsed+="${series:-$name} "
+		t0=$(date +%s)
+		run "sparse $name" sparse_check "$kdir" "$out/src"
+		t_sparse[$name]=$(($(date +%s) - t0))
+	fi
 
 	boot_and_judge "$1" "$out" scripts/guest/check.sh "$name"
 	for s in scripts/guest/scenario-*.sh; do
@@ -163,36 +311,91 @@ test_kernel() {
 		vars=$(tag variants "$s")
 		for v in ${vars:--}; do
 			[ "$v" != - ] || v=
-			wanted "$s" "$name" "$v" || continue
+			wanted "$s" "$1" "$v" || continue
 			boot_and_judge "$1" "$out" "$s" \
 				"$name-$(basename "$s" .sh)${v:+-$v}" "$v"
 		done
 	done
 }
 
-ensure_packages $SHEAFCACHE_PKGS
-kernels=$(debian_kernels) || result 1 "find the Debian kernels"
-# debug-kernel.sh prints KEY=VALUE lines, one per line or all on one line:
-# join them into one kernel line.
+# mmss SECONDS: SECONDS as M:SS.
+mmss() {
+	printf '%d:%02d' $(($1 / 60)) $(($1 % 60))
+}
+
+# timing_table: each step's wall time and the total, one line each.
+timing_table() {
+	local n b s t k
+
+	echo "wall time (m:ss):"
+	while IFS=$'\t' read -r s n; do
+		[ -z "$n" ] || printf '  %-48s %7s\n' "$n" "$(mmss "$s")"
+	done <<< "$steps"
+	[ ${#kernel_order[@]} = 0 ] ||
+		printf '  %-34s %6s %6s %10s %7s\n' kernel build sparse 'boots(n)' total
+	for k in "${kernel_order[@]}"; do
+		b=${t_build[$k]:-0} s=${t_sparse[$k]:-0} t=${t_boot[$k]:-0}
+		printf '  %-34s %6s %6s %10s %7s\n' "$k" "$(mmss "$b")" \
+			"$( [ -n "${t_sparse[$k]:-}" ] && mmss "$s" || echo -)" \
+			"$(mmss "$t")($((${n_boot[$k]:-0})))" "$(mmss $((b + s + t)))"
+	done
+	printf '  %-48s %7s\n' total "$(mmss $(($(date +%s) - check_start)))"
+}
+
+plan=${CHECK_PLAN:-}
+[ "$plan" != 0 ] || plan=
+t0=$(date +%s)
+[ -n "$plan" ] || ensure_packages $SHEAFCACHE_PKGS
+step "package install (or check)" "$t0"
+
+want=${KERNELS:-all}
+kernels=
+while read -r line; do
+	id=$(field ID "$line")
+	selects "$want" "$id" "$(field NAME "$line")" || continue
+	case $line in
+	MISSING*) result 1 "find the Debian $id kernel" ;;
+	*) kernels+=$line$'\n' ;;
+	esac
+done <<< "$(debian_kernels)"
+# A debug kernel is built (or found in the cache) only when selected.
+# Both are built before any test, so that no build competes with a guest
+# for the CPUs.
 if [ -x scripts/debug-kernel.sh ]; then
-	rc=0
-	dbg=$(scripts/debug-kernel.sh) || rc=$?
-	dbg=$(grep -E '^[A-Z]+=' <<< "$dbg" | tr '\n' ' ' || true)
-	[ -n "$dbg" ] || rc=1
-	result "$rc" "debug kernel"
-	if [ "$rc" = 0 ]; then
-		grep -q 'NAME=' <<< "$dbg" ||
-			dbg+=" NAME=debug-$(cat "$(field KDIR "$dbg")/include/config/kernel.release")"
-		kernels+=$'\n'$dbg
-	fi
+	selects "$want" debug-kasan debug- && debug_kernel default debug-kasan debug
+	selects "$want" debug-rt debug-rt- && debug_kernel rt debug-rt debug-rt
+fi
+if [ -z "$kernels" ]; then
+	echo "KERNELS='$want' selects none of:" \
+	     "6.1 6.12 6.1-rt 6.12-rt debug-kasan debug-rt"
+	result 1 "select kernels"
 fi
 
-run "checkpatch" style
+# Probe for KVM once, not in every boot: where /dev/kvm exists but does
+# not work (these machines), each probe costs seconds.
+if [ -z "$plan" ] && [ -z "${SHEAFCACHE_ACCEL:-}" ] && [ -n "$kernels" ]; then
+	t0=$(date +%s)
+	SHEAFCACHE_ACCEL=$(scripts/vm-boot.sh --probe \
+		--kernel "$(field KERNEL "$(sed -n 1p <<< "$kernels")")") ||
+		SHEAFCACHE_ACCEL=tcg
+	export SHEAFCACHE_ACCEL
+	step "KVM probe: $SHEAFCACHE_ACCEL" "$t0"
+fi
+
+# Once overall: checkpatch reads the sources, not a kernel.
+if [ -n "$plan" ]; then
+	echo "# checkpatch"
+else
+	t0=$(date +%s)
+	run "checkpatch" style
+	step checkpatch "$t0"
+fi
 while read -r line <&3; do
 	[ -z "$line" ] || test_kernel "$line"
 done 3<<< "$kernels"
 
 echo
 printf '%s' "$summary"
+[ -n "$plan" ] || timing_table
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,19 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# debug-kernel.sh - build (once) and locate the sheafcache debug kernel.
+# debug-kernel.sh - build (once) and locate a sheafcache debug kernel.
+#
+# usage: debug-kernel.sh [FLAVOUR]
 #
 # Debian's kernels have no KASAN, lockdep, kmemleak or failslab, so the
-# harness boots a second kernel that has them: tinyconfig of Debian's
-# linux-source-6.12 plus scripts/debug-kernel.config (KASAN, lockdep,
-# kmemleak, failslab, NUMA from qemu's ACPI SRAT, CPU hotplug).  The tree
+# harness boots kernels that have them, built from tinyconfig of Debian's
+# linux-source-6.12 plus a config fragment, one per FLAVOUR:
+#
+#   (none), default  scripts/debug-kernel.config: PREEMPT, KASAN, lockdep,
+#                    kmemleak, failslab, NUMA from qemu's ACPI SRAT, CPU
+#                    hotplug; release 6.12.N-sheafdebug
+#   rt               scripts/debug-kernel-rt.config: PREEMPT_RT, lockdep,
+#                    DEBUG_ATOMIC_SLEEP, failslab, NUMA, CPU hotplug, no
+#                    KASAN or kmemleak; release 6.12.N-sheafdebug-rt
+#
+# The release is 6.12.N plus the fragment's CONFIG_LOCALVERSION.  The tree
 # is built in
 #
 #   ${SHEAFCACHE_CACHE:-$HOME/.cache/sheafcache}/debug-kernel/<key>/linux
 #
-# where <key> hashes the config fragment, the linux-source-6.12 package
-# version and the gcc version, so a change to any of them builds a fresh
-# tree and an unchanged one is reused.  The tree is built in a temporary
+# where <key> hashes the config fragment, the flavour, the
+# linux-source-6.12 package version and the gcc version, so a change to
+# any of them builds a fresh tree and an unchanged one is reused.  The tree is built in a temporary
 # directory and renamed into place only when bzImage and Module.symvers
 # exist, so an interrupted build is never reused.  Concurrent callers
 # serialise on a lock file.
@@ -50,7 +60,12 @@ readonly NODES=2
 readonly RECIPE=2
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-frag=$here/debug-kernel.config
+flavour=${1:-default}
+case $flavour in
+default) frag=$here/debug-kernel.config ;;
+rt)	 frag=$here/debug-kernel-rt.config ;;
+*)	 echo "usage: $0 [default|rt]" >&2; exit 2 ;;
+esac
 
 log() { echo "debug-kernel: $*" >&2; }
 die() { echo "debug-kernel: error: $*" >&2; exit 1; }
@@ -60,6 +75,9 @@ unset ARCH CROSS_COMPILE KBUILD_OUTPUT O LOCALVERSION KCONFIG_CONFIG \
       KBUILD_EXTMOD M KBUILD_SRC
 
 [ -r "$frag" ] || die "missing config fragment $frag"
+# The release must end in the fragment's LOCALVERSION.
+localversion=$(sed -n 's/^CONFIG_LOCALVERSION="\(.*\)"$/\1/p' "$frag")
+[ -n "$localversion" ] || die "$frag sets no CONFIG_LOCALVERSION"
 
 # ---------------------------------------------------------------------------
 # Build dependencies
@@ -98,10 +116,13 @@ fi
 
 pkgver=$(dpkg-query -W -f='${Version}' "$PKG")
 gccver=$(gcc --version | sed -n 1p)
+# The default flavour's key hashes exactly what it did before flavours
+# existed, so that its cached tree stays valid.
 key=$({
 	cat "$frag"
 	printf 'package=%s %s\ngcc=%s\nrecipe=%s\n' \
 		"$PKG" "$pkgver" "$gccver" "$RECIPE"
+	[ "$flavour" = default ] || printf 'flavour=%s\n' "$flavour"
 } | sha256sum | cut -d ' ' -f 1)
 
 cache=${SHEAFCACHE_CACHE:-$HOME/.cache/sheafcache}
@@ -173,6 +194,7 @@ trap 'exit 130' INT TERM HUP
 
 {
 	echo "key      $key"
+	echo "flavour  $flavour ($(basename "$frag"))"
 	echo "package  $PKG $pkgver"
 	echo "gcc      $gccver"
 	echo "recipe   $RECIPE"
@@ -180,7 +202,7 @@ trap 'exit 130' INT TERM HUP
 } > "$tmp/key-inputs"
 
 start=$(date +%s)
-log "building $PKG $pkgver debug kernel in $dir (log: $dir/build.log)"
+log "building $PKG $pkgver $flavour debug kernel in $dir (log: $dir/build.log)"
 log "this takes several minutes (make -j$jobs)"
 
 log "  extracting $TARBALL"
@@ -235,8 +257,8 @@ show_log=
 
 release=$(cat include/config/kernel.release)
 case $release in
-*-sheafdebug) ;;
-*) die "unexpected kernel release '$release' (want *-sheafdebug)" ;;
+*"$localversion") ;;
+*) die "unexpected kernel release '$release' (want *$localversion)" ;;
 esac
 
 cd /

@@ -52,6 +52,13 @@ splat+='|blocked for more than|Kernel panic'
 parse() {
 	KTAP_SPLAT=$splat KTAP_EXPECT=$expect awk '
 	function fail(n, msg) { failed += n; print "  " msg }
+	# Show offending lines: the first 60 of them, then only their count.
+	function show(s,	n, i, l) {
+		n = split(s, l, "\n") - 1
+		for (i = 1; i <= n; i++)
+			if (++shown <= 60)
+				print l[i]
+	}
 	# Close the document open at indent d: results missing from its plan
 	# are failures.
 	function close_doc(d) {
@@ -76,7 +83,7 @@ parse() {
 		inwarn = 0
 		for (i = 1; i <= nexp; i++)
 			if (wbuf ~ want[i]) { seen[i]++; hit = 1 }
-		if (!hit && wbad != "") { splats++; printf "%s", wbad }
+		if (!hit && wbad != "") { splats++; show(wbad) }
 	}
 	BEGIN {
 		bad = ENVIRON["KTAP_SPLAT"]
@@ -104,10 +111,13 @@ parse() {
 
 	# Splats: a WARNING block is kept until its end so that an expected
 	# one can be let through whole.
-	inwarn { wbuf = wbuf raw "\n" }
+	# A block is kept up to 64 KiB: a guest that floods the console
+	# (an unterminated block, a splat storm) would make appending to it
+	# quadratic.
+	inwarn && length(wbuf) < 65536 { wbuf = wbuf raw "\n" }
 	!inwarn && /WARNING:/ { inwarn = 1; wbuf = raw "\n"; wbad = "" }
-	inwarn && $0 ~ bad { wbad = wbad "  " raw "\n" }
-	!inwarn && $0 ~ bad { splats++; print "  " raw }
+	inwarn && $0 ~ bad && length(wbad) < 65536 { wbad = wbad "  " raw "\n" }
+	!inwarn && $0 ~ bad { splats++; show("  " raw "\n") }
 	inwarn && /---\[ end trace/ { end_warn() }
 
 	body ~ /^K?TAP version [0-9]+/ {
@@ -148,6 +158,8 @@ parse() {
 		if (inwarn)
 			end_warn()
 		close_deeper(-1)
+		if (shown > 60)
+			print "  ... and " shown - 60 " more splat lines, see the log"
 		if (splats)
 			fail(1, "kernel splat in the log (lines above)")
 		for (i = 1; i <= nexp; i++)

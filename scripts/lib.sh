@@ -3,10 +3,12 @@
 # Helpers shared by check.sh and run-demo.sh; sourced, not run.
 # shellcheck shell=bash disable=SC2034
 
-# What the QEMU tests need beyond gcc, make and git.
+# What the QEMU tests need beyond gcc, make and git: Debian's 6.1 and 6.12
+# kernels, generic and PREEMPT_RT, with their headers.
 SHEAFCACHE_PKGS="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64
-	linux-headers-6.12-amd64 linux-source-6.12 qemu-system-x86
-	busybox-static cpio kmod sparse perl xz-utils"
+	linux-headers-6.12-amd64 linux-image-rt-amd64 linux-headers-rt-amd64
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64 linux-source-6.12
+	qemu-system-x86 busybox-static cpio kmod sparse perl xz-utils"
 
 # ensure_packages PKG...: install what is missing, as root; otherwise say
 # exactly what to install and fail.
@@ -29,18 +31,23 @@ ensure_packages() {
 		--no-install-recommends "${missing[@]}" > /dev/null
 }
 
-# debian_release SERIES: the newest installed generic Debian kernel of
-# SERIES (6.1, 6.12) that has a build tree, e.g. 6.12.117+deb12-amd64.
+# debian_release SERIES [FLAVOUR]: the newest installed Debian kernel of
+# SERIES (6.1, 6.12) and FLAVOUR (none: the generic one; rt: PREEMPT_RT)
+# that has a build tree, e.g. 6.12.117+deb12-amd64 or
+# 6.12.117+deb12-rt-amd64.
 debian_release() {
 	local v rel=''
 
-	for v in /boot/vmlinuz-"$1".*-amd64; do
+	for v in /boot/vmlinuz-"$1".*-"${2:+$2-}"amd64; do
 		v=${v#/boot/vmlinuz-}
-		case $v in *-cloud-amd64 | *-rt-amd64) continue ;; esac
+		case ${2:-}:$v in
+		:*-cloud-amd64 | :*-rt-amd64) continue ;;
+		esac
 		[ -f "/lib/modules/$v/build/Makefile" ] && rel+="$v"$'\n'
 	done
 	rel=$(printf '%s' "$rel" | sort -V | tail -n 1)
-	[ -n "$rel" ] || { echo "no Debian $1 kernel with headers" >&2; return 1; }
+	[ -n "$rel" ] ||
+		{ echo "no Debian $1${2:+-$2} kernel with headers" >&2; return 1; }
 	echo "$rel"
 }
 

@@ -7,22 +7,25 @@
 # usage: vm-boot.sh --kernel BZIMAGE --modules DIR --script GUEST_SH
 #		    --log LOGFILE [--smp N] [--nodes N] [--mem MB] [--icount]
 #		    [--append ARGS] [--timeout S] [--files DIR]
+#        vm-boot.sh --probe --kernel BZIMAGE
 #
 # The serial console (kernel log and the script's output) goes to LOGFILE.
 # The guest's /init prints SHEAFCACHE_TAINT=<taint> and SHEAFCACHE_DONE
 # after the script; scripts/ktap.sh judges the log. Exits non-zero when the
 # guest timed out or never reached SHEAFCACHE_DONE.
 #
-# SHEAFCACHE_ACCEL=tcg|kvm in the environment skips the KVM probe.
+# SHEAFCACHE_ACCEL=tcg|kvm in the environment skips the KVM probe;
+# --probe only prints what the probe found (kvm or tcg), so that a caller
+# that boots many guests (check.sh) probes once.
 set -euo pipefail
 
 usage() {
-	sed -n '7,9s/^# \?//p' "$0" >&2
+	sed -n '7,10s/^# \?//p' "$0" >&2
 	exit 2
 }
 
 kernel='' modules='' script='' log='' files='' append=''
-smp=2 nodes=2 mem=1024 icount=0 timeout_s=600
+smp=2 nodes=2 mem=1024 icount=0 timeout_s=600 probe=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)  kernel=$2; shift ;;
@@ -36,13 +39,53 @@ while [ $# -gt 0 ]; do
 	--append)  append=$2; shift ;;
 	--timeout) timeout_s=$2; shift ;;
 	--files)   files=$2; shift ;;
+	--probe)   probe=1 ;;
 	*) usage ;;
 	esac
 	shift
 done
-[ -n "$kernel" ] && [ -n "$modules" ] && [ -n "$script" ] && [ -n "$log" ] ||
-	usage
+if [ "$probe" = 1 ]; then
+	[ -n "$kernel" ] || usage
+else
+	[ -n "$kernel" ] && [ -n "$modules" ] && [ -n "$script" ] && [ -n "$log" ] ||
+		usage
+fi
 [ -r "$kernel" ] || { echo "vm-boot: cannot read kernel $kernel" >&2; exit 2; }
+
+# probe_accel: kvm if KVM really runs a guest, else tcg. On these machines
+# /dev/kvm exists but the guest never gets past the BIOS and the kernel's
+# setup code: qemu sits there until killed, sometimes after printing "KVM
+# internal error". Where KVM works, the kernel reaches its "no root" panic
+# (no initramfs) in a few seconds. So watch qemu's output and stop it at
+# either message, or after 20 s.
+probe_accel() {
+	local out pid i accel=tcg
+
+	[ -w /dev/kvm ] || { echo tcg; return; }
+	out=$(mktemp "${TMPDIR:-/tmp}/vm-probe.XXXXXX")
+	qemu-system-x86_64 -accel kvm -cpu max -m 256 -nographic -no-reboot \
+		-nic none -kernel "$kernel" -append 'console=ttyS0 panic=-1' \
+		</dev/null > "$out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		if grep -q 'Kernel panic' "$out"; then
+			accel=kvm
+			break
+		fi
+		grep -qE 'KVM internal error|^qemu-system-x86_64: ' "$out" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	rm -f "$out"
+	echo "$accel"
+}
+
+if [ "$probe" = 1 ]; then
+	probe_accel
+	exit 0
+fi
 [ -d "$modules" ] || { echo "vm-boot: no module dir $modules" >&2; exit 2; }
 [ -r "$script" ] || { echo "vm-boot: cannot read $script" >&2; exit 2; }
 busybox=$(command -v busybox || true)
@@ -103,20 +146,11 @@ EOF
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$work/initrd"
 
-# KVM is used only where it really runs a guest: on these machines
-# /dev/kvm exists but qemu aborts on the first vCPU, which this catches
-# in a fraction of a second. Where KVM works, the kernel boots without an
-# initramfs to its "no root" panic in a few seconds.
+# KVM is used only where it really runs a guest (see probe_accel).
 accel=${SHEAFCACHE_ACCEL:-}
 if [ -z "$accel" ]; then
 	accel=tcg
-	if [ "$icount" = 0 ] && [ -w /dev/kvm ]; then
-		probe=$(timeout 60 qemu-system-x86_64 -accel kvm -cpu max \
-			-m 256 -nographic -no-reboot -nic none \
-			-kernel "$kernel" -append 'console=ttyS0 panic=-1' \
-			</dev/null 2>&1 || true)
-		! grep -q 'Kernel panic' <<< "$probe" || accel=kvm
-	fi
+	[ "$icount" = 1 ] || accel=$(probe_accel)
 fi
 
 # Without ACPI PCI hotplug the guest's ACPI setup takes half as long,

@@ -9,6 +9,10 @@
 # each failure would dump a stack into the log, read as a splat. Only the
 # debug kernel has failslab and FAULT_INJECTION_DEBUG_FS.
 #
+# Both debug kernels (the issue assigns it to the RT one): failure paths
+# under KASAN and kmemleak on one, and with lockdep and atomic-sleep
+# checks under PREEMPT_RT, where the refill's bulk call takes sleeping
+# locks, on the other.
 # scenario: kernels=debug
 # scenario: timeout=480
 # scenario: min-docs=5

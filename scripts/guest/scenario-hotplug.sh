@@ -8,11 +8,15 @@
 #
 # scenario: smp=4
 # scenario: timeout=420
-# The debug kernel's scheduler once warned "Dying CPU not properly
-# vacated" in some 260 cycles under TCG, with nothing of ours on the CPU;
-# until that is understood it is not run there, where the main check
-# and the selftest still take a CPU down and up under KASAN and lockdep.
-# scenario: kernels=debian
+# Where: 6.1 for the generic kernels (the cpuhp API is the same on 6.12,
+# whose main check takes a CPU down and up too); 6.12-rt, whose teardown
+# takes sleeping locks; debug-rt (the issue assigns it) for lockdep and
+# atomic-sleep checks on that teardown. Not debug-kasan: its scheduler
+# once warned "Dying CPU not properly vacated" in some 260 cycles under
+# TCG, with nothing of ours on the CPU; until that is understood it is
+# not run there, where the main check and the selftest still take a CPU
+# down and up under KASAN and lockdep.
+# scenario: kernels=6.1 6.12-rt debug-rt
 
 stop=/tmp/hotplug.stop
 cycles=/tmp/hotplug.cycles

@@ -9,6 +9,12 @@
 #
 # scenario: smp=4
 # scenario: timeout=300
+# Where: 6.12 for the !RT section (preempt_disable() and the in-use
+# flag), 6.1-rt for the RT one (a per-CPU lock under migrate_disable(),
+# which refuses in hard IRQ) on the older RT patch set; both debug
+# kernels: lockdep's IRQ-safety checks under KASAN on one, and under
+# PREEMPT_RT with DEBUG_ATOMIC_SLEEP (the issue assigns it) on the other.
+# scenario: kernels=6.12 6.1-rt debug
 
 ms=8000
 [ ! -e /sys/kernel/debug/kmemleak ] || ms=20000

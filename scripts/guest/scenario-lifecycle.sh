@@ -8,6 +8,10 @@
 # scenario: smp=2
 # scenario: timeout=1500
 # scenario: min-docs=50
+# Where: 6.12, where debugfs and module refcounts work as on every other
+# kernel, and debug-kasan, where kmemleak and KASAN check what 50 unloads
+# leave behind. Not the RT kernels: nothing in it depends on preemption.
+# scenario: kernels=6.12 debug-kasan
 
 dir=/sys/kernel/debug/sheafcache
 kmemleak_begin

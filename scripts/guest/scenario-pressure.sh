@@ -12,6 +12,11 @@
 # scenario: mem=512
 # scenario: timeout=300
 # scenario: min-docs=2
+# Where: 6.1 and 6.12-rt: the two shrinker APIs (register_shrinker() on
+# 6.1, shrinker_alloc() on 6.12), and reclaim calling into the barn locks
+# where they sleep. Not the debug kernels: KASAN's quarantine and shadow
+# memory distort the counts and the 512 MiB guest.
+# scenario: kernels=6.1 6.12-rt
 
 d=/sys/kernel/debug/sheafcache/torture_kept
 
