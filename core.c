@@ -937,18 +937,12 @@ static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
 	sc_exit(pcp);
 }
 
-/* Outside the local span: the object's page decides. */
-static noinline void sc_free_offspan(struct sheaf_cache *sc,
-				     struct sc_cpu *pcp, void *obj)
+/* Push @obj, the section held, and leave it. */
+static __always_inline void sc_push_held(struct sheaf_cache *sc,
+					 struct sc_cpu *pcp, void *obj)
 {
 	struct sheaf *main = pcp->main;
 
-	if (unlikely(!sc_obj_local(obj))) {
-		sc_exit(pcp);
-		sc_stat(sc, SC_FREE_REMOTE);
-		sc_free_base(sc, obj);
-		return;
-	}
 	if (unlikely(main->size == sc->capacity)) {
 		sc_free_slow(sc, pcp, obj);
 		return;
@@ -956,6 +950,19 @@ static noinline void sc_free_offspan(struct sheaf_cache *sc,
 	main->objects[main->size++] = obj;
 	sc_stat_cpu(pcp, SC_FREE_FAST);
 	sc_exit(pcp);
+}
+
+/* Outside the local span: the object's page decides. */
+static noinline void sc_free_offspan(struct sheaf_cache *sc,
+				     struct sc_cpu *pcp, void *obj)
+{
+	if (unlikely(!sc_obj_local(obj))) {
+		sc_exit(pcp);
+		sc_stat(sc, SC_FREE_REMOTE);
+		sc_free_base(sc, obj);
+		return;
+	}
+	sc_push_held(sc, pcp, obj);
 }
 
 /*
@@ -966,7 +973,6 @@ static noinline void sc_free_offspan(struct sheaf_cache *sc,
 static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj)
 {
 	struct sc_cpu *pcp;
-	struct sheaf *main;
 
 	if (unlikely(!sc_enter(sc, &pcp))) {
 		sc_free_base(sc, obj);
@@ -976,14 +982,7 @@ static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj)
 		sc_free_offspan(sc, pcp, obj);
 		return;
 	}
-	main = pcp->main;
-	if (unlikely(main->size == sc->capacity)) {
-		sc_free_slow(sc, pcp, obj);
-		return;
-	}
-	main->objects[main->size++] = obj;
-	sc_stat_cpu(pcp, SC_FREE_FAST);
-	sc_exit(pcp);
+	sc_push_held(sc, pcp, obj);
 }
 
 /*
