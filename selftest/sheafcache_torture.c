@@ -970,10 +970,11 @@ static enum hrtimer_restart tt_irq_fn(struct hrtimer *timer)
 		if (o->nheld < o->max && x->sheaf)
 			tt_keep(o, sheaf_cache_alloc_from_sheaf(o->sc, 0,
 								x->sheaf));
-	} else if (o->nheld && (o->nheld == o->max || r & 1))
+	} else if (o->nheld && (o->nheld == o->max || r & 1)) {
 		tt_free(o, tt_take(o, r >> 1).obj);
-	else
+	} else {
 		tt_keep(o, tt_alloc(o, GFP_ATOMIC));
+	}
 	o->n[TT_OPS]++;
 	hrtimer_forward_now(timer, ns_to_ktime(x->period_ns));
 	return HRTIMER_RESTART;
