@@ -501,6 +501,11 @@ static int test_zeroing(void)
 	ret = fx_init(&fx, 0, 0);
 	if (ret)
 		return ret;
+	/*
+	 * The freed object comes back from this CPU's sheaf only: a migration
+	 * in between (likely under PREEMPT_RT) would hand out another one.
+	 */
+	migrate_disable();
 	obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
 	memset(obj, 0xaa, OBJ_SIZE);
 	sheaf_cache_free(fx.sc, obj);
@@ -516,6 +521,7 @@ static int test_zeroing(void)
 			ret = 0;
 	}
 	sheaf_cache_free(fx.sc, again);
+	migrate_enable();
 	fx_fini(&fx);
 	return ret;
 }
@@ -531,6 +537,8 @@ static int test_ctor_not_zeroed(void)
 	ret = fx_init_base(&fx, NULL, OBJ_SIZE, &args, 0, st_ctor);
 	if (ret)
 		return ret;
+	/* One CPU, as in test_zeroing(). */
+	migrate_disable();
 	obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
 	ret = obj && all_bytes(obj, 0x5a, OBJ_SIZE) ? 0 : -EINVAL;
 	sheaf_cache_free(fx.sc, obj);
@@ -538,6 +546,7 @@ static int test_ctor_not_zeroed(void)
 	if (again != obj || !all_bytes(again, 0x5a, OBJ_SIZE))
 		ret = -EINVAL;
 	sheaf_cache_free(fx.sc, again);
+	migrate_enable();
 	fx_fini(&fx);
 	return ret;
 }
@@ -556,6 +565,8 @@ static int test_typesafe_rcu_zeroing(void)
 			   NULL);
 	if (ret)
 		return ret;
+	/* One CPU, as in test_zeroing(). */
+	migrate_disable();
 	ret = -EINVAL;
 	obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
 	memset(obj, 0x77, OBJ_SIZE);
@@ -574,6 +585,7 @@ static int test_typesafe_rcu_zeroing(void)
 		ret = 0;
 	sheaf_cache_free(fx.sc, again);
 out:
+	migrate_enable();
 	fx_fini(&fx);
 	return ret;
 }
@@ -1284,12 +1296,15 @@ static int test_owned_ctor_not_zeroed(void)
 					  st_ctor, NULL);
 	if (IS_ERR(sc))
 		return PTR_ERR(sc);
+	/* One CPU, as in test_zeroing(). */
+	migrate_disable();
 	obj = sheaf_cache_alloc(sc, GFP_KERNEL);
 	EXPECT(obj && all_bytes(obj, 0x5a, OBJ_SIZE));
 	sheaf_cache_free(sc, obj);
 	again = sheaf_cache_alloc(sc, GFP_KERNEL | __GFP_ZERO);
 	EXPECT(again == obj && all_bytes(again, 0x5a, OBJ_SIZE));
 	sheaf_cache_free(sc, again);
+	migrate_enable();
 	sheaf_cache_destroy(sc);
 	return ret;
 }
