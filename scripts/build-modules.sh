@@ -3,21 +3,33 @@
 #
 # Build every module of the project against one kernel.
 #
-# usage: build-modules.sh KDIR OUTDIR
+# usage: build-modules.sh [--chroot ROOT] KDIR OUTDIR
 #
 # The sources are copied into OUTDIR/src and built there with W=1, so that
 # each kernel has its own objects and two kernels never clobber each other.
 # Only files whose contents changed are copied, which keeps the build
 # incremental. Any compiler or modpost warning fails the build. The .ko
 # files stay under OUTDIR/src; the log is OUTDIR/build.log.
+#
+# With --chroot, KDIR is a build tree inside ROOT (scripts/trixie-root.sh)
+# and the build runs in there, with the kernel's own compiler: the copy
+# and the objects are in ROOT (see chroot_src in lib.sh), and only the
+# .ko files are copied out to OUTDIR/src.
 set -euo pipefail
 export LC_ALL=C
 
-[ $# -eq 2 ] || { echo "usage: $0 KDIR OUTDIR" >&2; exit 2; }
+root=
+if [ "${1:-}" = --chroot ]; then
+	root=${2:?}
+	shift 2
+fi
+[ $# -eq 2 ] || { echo "usage: $0 [--chroot ROOT] KDIR OUTDIR" >&2; exit 2; }
 kdir=$1
 out=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
-[ -f "$kdir/Makefile" ] || { echo "build-modules: no kernel build tree at $kdir" >&2; exit 2; }
+. "$top/scripts/lib.sh"
+[ -f "$root$kdir/Makefile" ] ||
+	{ echo "build-modules: no kernel build tree at $root$kdir" >&2; exit 2; }
 
 # The project's sources: C files, headers and kbuild files, anywhere but in
 # build outputs. Generated *.mod.c files are not sources.
@@ -27,8 +39,15 @@ sources() {
 		! -name '*.mod.c' -print | sed 's|^\./||' | sort)
 }
 
-src=$out/src
+mkdir -p "$out"
+if [ -n "$root" ]; then
+	msrc=$(chroot_src "$root" "$out")
+	src=$root$msrc
+else
+	src=$out/src
+fi
 mkdir -p "$src"
+[ -n "$root" ] || msrc=$(cd "$src" && pwd)
 sources > "$out/sources"
 while read -r f; do
 	if ! cmp -s "$top/$f" "$src/$f"; then
@@ -44,13 +63,20 @@ done < "$out/sources"
 
 log=$out/build.log
 rc=0
-make -C "$kdir" M="$(cd "$src" && pwd)" modules W=1 > "$log" 2>&1 || rc=$?
+kmake "$root" "$kdir" "$msrc" modules W=1 > "$log" 2>&1 || rc=$?
+# The host keeps the .ko files alone; a failed build leaves none there.
+[ -z "$root" ] || rm -rf "$out/src"
 if [ "$rc" != 0 ] || grep -qi 'warning:' "$log"; then
 	grep -iE 'warning:|error' "$log" | head -n 50 >&2 || true
-	echo "build-modules: build against $kdir failed or warned, see $log" >&2
+	echo "build-modules: build against $root$kdir failed or warned, see $log" >&2
 	# A warning from an object that is not rebuilt next time would
 	# otherwise go unseen: start from scratch then.
 	rm -rf "$src"
 	exit 1
+fi
+if [ -n "$root" ]; then
+	mkdir -p "$out/src"
+	(cd "$src" && find . -name '*.ko' -exec cp --parents {} "$out/src/" \;)
+	src=$out/src
 fi
 find "$src" -name '*.ko' | sort

@@ -17,6 +17,12 @@
 # The kernels, by id (the name of their build directory in brackets):
 #   6.1 6.12        Debian 12's generic kernels (build/<release>)
 #   6.1-rt 6.12-rt  Debian 12's PREEMPT_RT kernels (build/<release>)
+#   6.12-cloud      Debian 12's 6.12 cloud flavour, a minimal config
+#                   (build/<release>)
+#   7.3 7.3-rt      Debian's 7.3 generic and PREEMPT_RT kernels from
+#                   trixie-backports, built for in a trixie root that
+#                   scripts/trixie-root.sh makes once and caches
+#                   (build/<release>)
 #   debug-kasan     built by scripts/debug-kernel.sh from linux-source-6.12:
 #                   PREEMPT, KASAN, kmemleak, lockdep, failslab
 #                   (build/debug-<release>)
@@ -25,12 +31,14 @@
 #                   (build/debug-rt-<release>)
 # KERNELS (default: all of them) picks some, for a quick loop: each WORD
 # (space or comma separated) is an id, a shell pattern over ids or build
-# names, or a class: all, debian (the four Debian kernels), debug (both
-# debug kernels), rt (the three PREEMPT_RT ones). For example
+# names, or a class: all, debian (the seven Debian kernels), debug (both
+# debug kernels), rt (the four PREEMPT_RT ones). For example
 #   make check KERNELS="6.12 debug-rt"
 #   make check KERNELS='debian'
 #   make check KERNELS='*-rt'
-# A debug kernel that is not selected is not built either.
+#   make check KERNELS='7.3*'
+# A debug kernel that is not selected is not built either, and the trixie
+# root is made only when a 7.3 kernel is selected.
 #
 # A scenario's "# scenario: kernels=WORD..." line (same words; default
 # all) says which kernels boot it; KERNELS then narrows that down.
@@ -69,6 +77,15 @@ result() {
 		echo "not ok $nr $2"
 		failed=$((failed + 1))
 	fi
+}
+
+# skip NAME REASON: a result that could not be had, as KTAP marks it; it
+# counts as neither passed nor failed (as in ktap.sh), and goes into the
+# summary so that it is not mistaken for a pass.
+skip() {
+	nr=$((nr + 1))
+	echo "ok $nr $1 # SKIP $2"
+	summary+="$1: skipped: $2"$'\n'
 }
 
 # run NAME CMD...: run CMD quietly as one result; its output is shown only
@@ -111,16 +128,19 @@ selects() {
 
 # The target kernels, one line each:
 #   KERNEL=<bzImage> KDIR=<build tree> SMP=<n> NODES=<n> ID=<id>
-#   NAME=<name> SPARSE=<series> [MEM=<MiB>] [TIMEOUT=<s>]
+#   NAME=<name> SPARSE=<series> [CHROOT=<root>] [MEM=<MiB>] [TIMEOUT=<s>]
 #   [APPEND=<kernel args, the rest of the line>]
-# The Debian kernels come first, generic before RT: sparse runs on the
-# first selected kernel of each SPARSE series (see test_kernel). One that
-# is not installed is a line "MISSING ID=<id>".
+# CHROOT: KDIR is a path in that root, and modules are built in there
+# (build-modules.sh --chroot).
+# The Debian kernels come first, generic before RT and cloud: sparse runs
+# on the first selected kernel of each SPARSE series (see test_kernel).
+# One that is not installed is a line "MISSING ID=<id>".
 debian_kernels() {
 	local series flavour rel id
 
-	for flavour in '' rt; do
+	for flavour in '' rt cloud; do
 		for series in 6.1 6.12; do
+			[ "$flavour:$series" != cloud:6.1 ] || continue
 			id=$series${flavour:+-$flavour}
 			if rel=$(debian_release "$series" $flavour); then
 				echo "KERNEL=/boot/vmlinuz-$rel KDIR=/lib/modules/$rel/build SMP=2 NODES=2 ID=$id NAME=$rel SPARSE=$series"
@@ -128,6 +148,37 @@ debian_kernels() {
 				echo "MISSING ID=$id"
 			fi
 		done
+	done
+}
+
+# trixie_kernels: add the selected 7.3 kernels, from the trixie root that
+# scripts/trixie-root.sh makes (once) or finds, in a step of its own. A
+# selected one that it cannot provide counts as missing, like a Debian 12
+# kernel that is not installed; when none is selected, the root is not
+# even looked for, so that a host without it runs the rest.
+trixie_kernels() {
+	local id ids=() lines rc=0 t0 line
+
+	for id in 7.3 7.3-rt; do
+		! selects "$want" "$id" "$id" || ids+=("$id")
+	done
+	[ ${#ids[@]} -gt 0 ] || return 0
+	if [ -n "$plan" ]; then
+		for id in "${ids[@]}"; do
+			kernels+="KERNEL=- KDIR=- ID=$id NAME=$id-<release> SPARSE=7.3"$'\n'
+		done
+		return 0
+	fi
+	t0=$(date +%s)
+	lines=$(scripts/trixie-root.sh) || rc=$?
+	step "trixie root (create or reuse)" "$t0"
+	for id in "${ids[@]}"; do
+		line=$(grep -F " ID=$id " <<< "$lines" || true)
+		if [ "$rc" = 0 ] && [ -n "$line" ]; then
+			kernels+=$line$'\n'
+		else
+			result 1 "find the Debian $id kernel"
+		fi
 	done
 }
 
@@ -170,11 +221,24 @@ style() {
 			--show-types --quiet -f
 }
 
-# sparse KDIR SRC: sparse over every file; any warning fails.
+# sparse_check KDIR OUT [CHROOT]: sparse over every file of the build in
+# OUT (in CHROOT, if given, as build-modules.sh did it); any warning fails.
+# From 6.15 on kbuild quietly drops C=2 when scripts/checker-valid.sh
+# finds sparse without __typeof_unqual__, which sparse 0.6.4 (bookworm's
+# and trixie's) lacks, and Debian's 7.3 headers lack that script anyway:
+# then no file was checked, which must not pass as clean. Exit status 3
+# and the reason on stdout say so.
 sparse_check() {
-	local log=$2/../sparse.log
+	local log=$2/sparse.log src=$2/src
 
-	make -C "$1" M="$2" modules W=1 C=2 > "$log" 2>&1 || { cat "$log"; return 1; }
+	[ -z "${3:-}" ] || src=$(chroot_src "$3" "$2")
+	kmake "${3:-}" "$1" "$src" modules W=1 C=2 > "$log" 2>&1 || { cat "$log"; return 1; }
+	if grep -q 'C=2 specified, but' "$log"; then
+		printf 'kbuild turned C=2 off: sparse 0.6.4 has no __typeof_unqual__%s; see %s\n' \
+			"$(! grep -q 'checker-valid.sh: No such file' "$log" ||
+			   echo ", and the headers lack scripts/checker-valid.sh")" "$log"
+		return 3
+	fi
 	! grep -iE 'warning:|error:' "$log"
 }
 
@@ -262,9 +326,10 @@ sparsed=' '
 # boot of its own, or one boot per variant where it lists
 # "# scenario: variants=A B ...".
 test_kernel() {
-	local kdir name out s v vars series t0
+	local kdir name out s v vars series t0 root rc why
 
 	kdir=$(field KDIR "$1")
+	root=$(field CHROOT "$1")
 	name=$(field NAME "$1")
 	[ -n "$name" ] || name=$(cat "$kdir/include/config/kernel.release" 2>/dev/null ||
 				 basename "$kdir")
@@ -286,7 +351,7 @@ test_kernel() {
 		return
 	fi
 	t0=$(date +%s)
-	run "build $name" scripts/build-modules.sh "$kdir" "$out"
+	run "build $name" scripts/build-modules.sh ${root:+--chroot "$root"} "$kdir" "$out"
 	t_build[$name]=$(($(date +%s) - t0))
 	if [ ! -f "$out/src/sheafcache.ko" ]; then
 		summary+="$name: not booted, the build failed"$'\n'
@@ -296,12 +361,19 @@ test_kernel() {
 	# generic one in a full run): the flavours of a series compile the
 	# same kernel API, and sparse is a full rebuild of its own. The RT
 	# kernels differ only in compat.h's PREEMPT_RT branch, which their
-	# W=1 builds still compile.
+	# W=1 builds still compile, and the cloud one only in its config.
 	series=$(field SPARSE "$1")
 	if [[ $sparsed != *" ${series:-$name} "* ]]; then
 		sparsed+="${series:-$name} "
 		t0=$(date +%s)
-		run "sparse $name" sparse_check "$kdir" "$out/src"
+		rc=0
+		why=$(sparse_check "$kdir" "$out" "$root" 2>&1) || rc=$?
+		if [ "$rc" = 3 ]; then
+			skip "sparse $name" "$why"
+		else
+			[ "$rc" = 0 ] || printf '%s\n' "$why" | tail -n 40 | sed 's/^/    /'
+			result "$rc" "sparse $name"
+		fi
 		t_sparse[$name]=$(($(date +%s) - t0))
 	fi
 
@@ -358,6 +430,7 @@ while read -r line; do
 	*) kernels+=$line$'\n' ;;
 	esac
 done <<< "$(debian_kernels)"
+trixie_kernels
 # A debug kernel is built (or found in the cache) only when selected.
 # Both are built before any test, so that no build competes with a guest
 # for the CPUs.
@@ -367,7 +440,7 @@ if [ -x scripts/debug-kernel.sh ]; then
 fi
 if [ -z "$kernels" ]; then
 	echo "KERNELS='$want' selects none of:" \
-	     "6.1 6.12 6.1-rt 6.12-rt debug-kasan debug-rt"
+	     "6.1 6.12 6.1-rt 6.12-rt 6.12-cloud 7.3 7.3-rt debug-kasan debug-rt"
 	result 1 "select kernels"
 fi
 

@@ -4,10 +4,12 @@
 # shellcheck shell=bash disable=SC2034
 
 # What the QEMU tests need beyond gcc, make and git: Debian's 6.1 and 6.12
-# kernels, generic and PREEMPT_RT, with their headers.
+# kernels, generic and PREEMPT_RT, and 6.12's cloud flavour, with their
+# headers. The 7.3 kernels live in a trixie root (scripts/trixie-root.sh).
 SHEAFCACHE_PKGS="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64
 	linux-headers-6.12-amd64 linux-image-rt-amd64 linux-headers-rt-amd64
-	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64 linux-source-6.12
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
+	linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64 linux-source-6.12
 	qemu-system-x86 busybox-static cpio kmod sparse perl xz-utils"
 
 # ensure_packages PKG...: install what is missing, as root; otherwise say
@@ -32,8 +34,8 @@ ensure_packages() {
 }
 
 # debian_release SERIES [FLAVOUR]: the newest installed Debian kernel of
-# SERIES (6.1, 6.12) and FLAVOUR (none: the generic one; rt: PREEMPT_RT)
-# that has a build tree, e.g. 6.12.117+deb12-amd64 or
+# SERIES (6.1, 6.12) and FLAVOUR (none: the generic one; rt: PREEMPT_RT;
+# cloud) that has a build tree, e.g. 6.12.117+deb12-amd64 or
 # 6.12.117+deb12-rt-amd64.
 debian_release() {
 	local v rel=''
@@ -67,4 +69,28 @@ checkpatch_dir() {
 			"$src/const_structs.checkpatch"
 	fi
 	echo "$dir"
+}
+
+# chroot_src ROOT OUTDIR: the path inside ROOT where a build there keeps
+# OUTDIR's copy of the sources: OUTDIR's host path under
+# /var/tmp/sheafcache, so that two worktrees never share one.
+chroot_src() {
+	echo "/var/tmp/sheafcache$(cd "$2" && pwd -P)/src"
+}
+
+# kmake ROOT KDIR SRC ARG...: make the external modules in SRC against
+# KDIR: on the host when ROOT is empty, else inside ROOT (KDIR and SRC are
+# then paths in ROOT), whose kbuild tools do not run on the host, with the
+# compiler that built the kernel, as its .config names it: the headers'
+# Makefile would pick plain gcc.
+kmake() {
+	local root=$1 kdir=$2 src=$3 cc
+
+	shift 3
+	if [ -z "$root" ]; then
+		make -C "$kdir" M="$src" "$@"
+		return
+	fi
+	cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ "]*\).*/\1/p' "$root$kdir/.config")
+	chroot "$root" make -C "$kdir" M="$src" ${cc:+CC="$cc"} "$@"
 }

@@ -13,8 +13,10 @@
 # flag), 6.1-rt for the RT one (a per-CPU lock under migrate_disable(),
 # which refuses in hard IRQ) on the older RT patch set; both debug
 # kernels: lockdep's IRQ-safety checks under KASAN on one, and under
-# PREEMPT_RT with DEBUG_ATOMIC_SLEEP (the issue assigns it) on the other.
-# scenario: kernels=6.12 6.1-rt debug
+# PREEMPT_RT with DEBUG_ATOMIC_SLEEP (the issue assigns it) on the other;
+# 7.3, where compat.h's local_trylock_t steps aside for the kernel's own
+# (from 6.15) and hrtimer_setup() replaces hrtimer_init().
+# scenario: kernels=6.12 6.1-rt debug 7.3
 
 ms=8000
 [ ! -e /sys/kernel/debug/kmemleak ] || ms=20000
