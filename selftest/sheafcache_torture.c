@@ -58,6 +58,7 @@
 #include <linux/stringify.h>
 
 #include "internal.h"
+#include "st_util.h"
 
 static char *mode = "stress";
 module_param(mode, charp, 0444);
@@ -2144,9 +2145,7 @@ static int __init torture_init(void)
 	if (slab_pct > 100 || sheaf_pct > 100)
 		return -EINVAL;
 
-	/* A usercopy region keeps the base unmerged on every kernel. */
-	tt_base = kmem_cache_create_usercopy(TT_BASE, OBJ_SIZE, 0, 0, 0,
-					     OBJ_SIZE, NULL);
+	tt_base = st_base(TT_BASE, OBJ_SIZE, 0, NULL);
 	if (!tt_base)
 		return -ENOMEM;
 	tt_base_start = tt_slab_objects();

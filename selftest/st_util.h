@@ -18,13 +18,18 @@
 #define ST_ACCT_PREFIX	"sc_st_acct"
 
 /*
- * A base cache of its own: a usercopy region makes it unmergeable on
- * every kernel (SLAB_NO_MERGE exists only from 6.5).
+ * A base cache of its own, never merged with another: SLAB_NO_MERGE from
+ * 6.5; before, a usercopy region, which keeps a cache apart only with
+ * CONFIG_HARDENED_USERCOPY (Debian's 6.1 has it). A merged base would
+ * share its slabs, with objects of either node, with other caches.
  */
 static inline struct kmem_cache *st_base(const char *name, unsigned int size,
 					 slab_flags_t flags,
 					 void (*ctor)(void *))
 {
+#ifdef SLAB_NO_MERGE
+	flags |= SLAB_NO_MERGE;
+#endif
 	return kmem_cache_create_usercopy(name, size, 0, flags, 0, size, ctor);
 }
 
