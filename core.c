@@ -1564,12 +1564,15 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 	return sc;
 }
 
-/* Register a new cache; on failure it is freed (its owned base too). */
+/*
+ * Register a new cache, sc_caches_lock held; on failure it is freed (its
+ * owned base too).
+ */
 static struct sheaf_cache *sc_register(struct sheaf_cache *sc)
 {
 	int err;
 
-	mutex_lock(&sc_caches_lock);
+	lockdep_assert_held(&sc_caches_lock);
 	err = -EEXIST;
 	if (sc_exists(sc->name, sc->owned ? NULL : sc->base))
 		goto free;
@@ -1582,15 +1585,12 @@ static struct sheaf_cache *sc_register(struct sheaf_cache *sc)
 	if (!sc->shrinker)
 		goto remove_cpuhp;
 	list_add(&sc->list, &sc_caches);
-	mutex_unlock(&sc_caches_lock);
-
 	sc_debugfs_add(sc);
 	return sc;
 
 remove_cpuhp:
 	cpuhp_state_remove_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
 free:
-	mutex_unlock(&sc_caches_lock);
 	sc_free(sc);
 	return ERR_PTR(err);
 }
@@ -1613,7 +1613,10 @@ struct sheaf_cache *sheaf_cache_create(const char *name,
 		return ERR_PTR(-ENOMEM);
 	/* Anyone may allocate from the base: every free looks at the page. */
 	atomic_long_or(SC_CHECK_ALWAYS, &sc->free_check);
-	return sc_register(sc);
+	mutex_lock(&sc_caches_lock);
+	sc = sc_register(sc);
+	mutex_unlock(&sc_caches_lock);
+	return sc;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_create);
 
@@ -1651,16 +1654,29 @@ sheaf_cache_create_with_base(const char *name, unsigned int object_size,
 		return ERR_PTR(-EINVAL);
 	a.base_flags = facts;
 
+	/*
+	 * The base is named after the cache: a taken name is refused before
+	 * a second kmem_cache of that name is made.
+	 */
+	mutex_lock(&sc_caches_lock);
+	sc = ERR_PTR(-EEXIST);
+	if (sc_exists(name, NULL))
+		goto unlock;
+	sc = ERR_PTR(-ENOMEM);
 	base = sc_kmem_cache_create(name, object_size, align, flags, ctor);
 	if (!base)
-		return ERR_PTR(-ENOMEM);
+		goto unlock;
 	sc = sc_alloc(name, base, &a);
 	if (!sc) {
 		kmem_cache_destroy(base);
-		return ERR_PTR(-ENOMEM);
+		sc = ERR_PTR(-ENOMEM);
+		goto unlock;
 	}
 	sc->owned = true;
-	return sc_register(sc);
+	sc = sc_register(sc);
+unlock:
+	mutex_unlock(&sc_caches_lock);
+	return sc;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_create_with_base);
 

@@ -241,6 +241,17 @@ static int test_create_rejects_duplicates(void)
 	dup = sheaf_cache_create("dup", b, NULL);
 	if (PTR_ERR(dup) != -EEXIST)
 		goto destroy;
+	/* An owned cache's name is taken as any other's. */
+	dup = sheaf_cache_create_with_base("dup", OBJ_SIZE, 0, 0, NULL, NULL);
+	if (PTR_ERR(dup) != -EEXIST)
+		goto destroy;
+	sheaf_cache_destroy(sc);
+	sc = sheaf_cache_create_with_base("dup", OBJ_SIZE, 0, 0, NULL, NULL);
+	if (IS_ERR(sc))
+		goto out;
+	dup = sheaf_cache_create_with_base("dup", OBJ_SIZE, 0, 0, NULL, NULL);
+	if (PTR_ERR(dup) != -EEXIST)
+		goto destroy;
 	sheaf_cache_destroy(sc);
 	/* Both the name and the base are free again. */
 	sc = sheaf_cache_create("dup", a, NULL);
