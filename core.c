@@ -239,7 +239,8 @@ static struct sc_span sc_span_of(unsigned int cpu)
 	int nid = cpu_to_mem(cpu);
 	unsigned long start = 0, end = 0;
 
-	if (node_state(nid, N_MEMORY)) {
+	/* A possible CPU not yet present may have no node. */
+	if (nid >= 0 && nid < nr_node_ids && node_state(nid, N_MEMORY)) {
 		start = node_start_pfn(nid);
 		end = node_end_pfn(nid);
 		if (!sc_span_exclusive(nid, start, end))
