@@ -22,6 +22,8 @@
  * The caches stay until the module is removed, so that debugfs shows the
  * state the benchmarks left behind.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/cpu.h>
@@ -46,8 +48,9 @@
 #include <linux/utsname.h>
 
 #include "sheafcache.h"
+#include "selftest/sc_test.h"
 
-#define bench_info(fmt, ...) pr_info(KBUILD_MODNAME ": " fmt, ##__VA_ARGS__)
+SC_TEST_STATE;
 
 static bool smoke;
 module_param(smoke, bool, 0444);
@@ -64,10 +67,6 @@ MODULE_PARM_DESC(scale, "iteration counts in percent of the defaults (default 10
 static bool raw;
 module_param(raw, bool, 0444);
 MODULE_PARM_DESC(raw, "also print every repetition's figure");
-
-static char *variant = "";
-module_param(variant, charp, 0444);
-MODULE_PARM_DESC(variant, "name of the core build under test (default: stats or nostats, as detected)");
 
 static char *cases = "all";
 module_param(cases, charp, 0444);
@@ -638,11 +637,11 @@ static void bench_print(const struct bench_line *l, const struct bench_stat *s,
 {
 	char med[24], lo[24], hi[24];
 
-	bench_info("RESULT case=%s size=%u impl=%s n=%u used=%u order=%s cpus=%u cap=%u ns=%s min=%s max=%s reps=%u%s\n",
-		   l->name, l->size, l->impl, l->n, l->used, l->order, l->cpus,
-		   l->cap, bench_ns(med, sizeof(med), s->med),
-		   bench_ns(lo, sizeof(lo), s->min),
-		   bench_ns(hi, sizeof(hi), s->max), reps, extra ?: "");
+	pr_info("RESULT case=%s size=%u impl=%s n=%u used=%u order=%s cpus=%u cap=%u ns=%s min=%s max=%s reps=%u%s\n",
+		l->name, l->size, l->impl, l->n, l->used, l->order, l->cpus,
+		l->cap, bench_ns(med, sizeof(med), s->med),
+		bench_ns(lo, sizeof(lo), s->min),
+		bench_ns(hi, sizeof(hi), s->max), reps, extra ?: "");
 }
 
 static unsigned long bench_iters(unsigned long base)
@@ -693,8 +692,8 @@ static int bench_run(struct bench_line *l, struct bench_size *bs,
 	for (i = 0; i < nr; i++) {
 		l->impl = impls[i];
 		for (r = 0; raw && r < reps; r++)
-			bench_info("RAW case=%s size=%u impl=%s n=%u rep=%u ps=%llu\n",
-				   l->name, l->size, l->impl, l->n, r, ps[i][r]);
+			pr_info("RAW case=%s size=%u impl=%s n=%u rep=%u ps=%llu\n",
+				l->name, l->size, l->impl, l->n, r, ps[i][r]);
 		s = bench_summarize(ps[i], reps);
 		bench_print(l, &s, NULL);
 	}
@@ -1146,9 +1145,9 @@ static int case_sweep(struct bench_size *bs)
 			l.cap = caps[c];
 			err = bench_run(&l, bs, fns, names, 1, &p,
 					(u64)p.iters * p.n);
-			bench_info("MEM case=sweep size=%u cap=%u n=%u cached=%lu\n",
-				   bs->size, caps[c], ns[i],
-				   sheaf_cache_cached_objects(sc));
+			pr_info("MEM case=sweep size=%u cap=%u n=%u cached=%lu\n",
+				bs->size, caps[c], ns[i],
+				sheaf_cache_cached_objects(sc));
 		}
 		sheaf_cache_destroy(sc);
 	}
@@ -1180,47 +1179,80 @@ static int case_mem(struct bench_size *bs)
 	while (i--)
 		sheaf_cache_free(sc, bench_objs[i]);
 	burst = sheaf_cache_cached_objects(sc);
-	bench_info("MEM case=mem size=%u cap=%u cpus=%u nodes=%u after_cases=%lu after_pair=%lu after_burst=%lu\n",
-		   bs->size, sheaf_cache_capacity(sc), num_online_cpus(),
-		   num_online_nodes(), before, pair, burst);
+	pr_info("MEM case=mem size=%u cap=%u cpus=%u nodes=%u after_cases=%lu after_pair=%lu after_burst=%lu\n",
+		bs->size, sheaf_cache_capacity(sc), num_online_cpus(),
+		num_online_nodes(), before, pair, burst);
 	return 0;
 }
 
 /* ===== Setup and the module =========================================== */
 
-struct bench_case {
-	const char *name;
-	int (*run)(struct bench_size *bs);
-	/* Online CPUs the case needs. */
-	unsigned int min_cpus;
-};
-
-static const struct bench_case bench_cases[] = {
-	{ "pair",	case_pair,	1 },
-	{ "batch",	case_batch,	1 },
-	{ "guar",	case_guar,	1 },
-	{ "from",	case_from,	1 },
-	{ "prefill",	case_prefill,	1 },
-	{ "cross",	case_cross,	2 },
-	{ "scale",	case_scale,	1 },
-	{ "sweep",	case_sweep,	1 },
-	{ "mem",	case_mem,	1 },
-};
-
-static bool case_selected(const char *name)
+/*
+ * Runs @run at every size. A TIME line gives the case's wall time, so
+ * that the report can say where a make bench spends it.
+ */
+static int bench_each_size(int (*run)(struct bench_size *bs),
+			   unsigned int min_cpus)
 {
-	size_t len = strlen(name);
+	u64 t0 = ktime_get_ns();
+	unsigned int s;
+	int ret = 0;
+
+	if (num_online_cpus() < min_cpus)
+		return sc_test_skip("needs more online CPUs");
+	for (s = 0; s < ARRAY_SIZE(bench) && !ret; s++)
+		ret = run(&bench[s]);
+	pr_info("TIME case=%s ms=%llu\n", sc_test.current_case->name,
+		div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC));
+	if (ret)
+		pr_info("# error %d at size %u\n", ret, bench[s - 1].size);
+	return ret;
+}
+
+/* test_<n>(): case_<n>() at every size, on at least @cpus online CPUs. */
+#define BENCH_CASE(n, cpus)						\
+static int test_##n(void)						\
+{									\
+	return bench_each_size(case_##n, cpus);				\
+}
+
+BENCH_CASE(pair, 1)
+BENCH_CASE(batch, 1)
+BENCH_CASE(guar, 1)
+BENCH_CASE(from, 1)
+BENCH_CASE(prefill, 1)
+BENCH_CASE(cross, 2)
+BENCH_CASE(scale, 1)
+BENCH_CASE(sweep, 1)
+BENCH_CASE(mem, 1)
+
+static const struct sc_test_case bench_cases[] = {
+	SC_TEST_CASE(pair),
+	SC_TEST_CASE(batch),
+	SC_TEST_CASE(guar),
+	SC_TEST_CASE(from),
+	SC_TEST_CASE(prefill),
+	SC_TEST_CASE(cross),
+	SC_TEST_CASE(scale),
+	SC_TEST_CASE(sweep),
+	SC_TEST_CASE(mem),
+};
+
+/* cases= names the cases to run; the others are left out. */
+static int bench_filter(const struct sc_test_case *c)
+{
+	size_t len = strlen(c->name);
 	const char *s = cases;
 
 	if (!strcmp(cases, "all"))
-		return true;
-	while ((s = strstr(s, name))) {
+		return 0;
+	while ((s = strstr(s, c->name))) {
 		if ((s == cases || s[-1] == ',') &&
 		    (s[len] == ',' || s[len] == '\0'))
-			return true;
+			return 0;
 		s += len;
 	}
-	return false;
+	return SC_TEST_OMIT;
 }
 
 static void bench_array_destroy(struct bench_size *bs)
@@ -1330,8 +1362,8 @@ static bool bench_detect_stats(struct sheaf_cache *sc)
 
 static int __init sheafcache_bench_init(void)
 {
-	unsigned int nr = 0, t = 0, i, s;
-	int err = 0, ret;
+	unsigned int s;
+	int err = 0;
 
 	if (smoke)
 		reps = 1;
@@ -1348,7 +1380,7 @@ static int __init sheafcache_bench_init(void)
 	for (s = 0; s < ARRAY_SIZE(bench); s++) {
 		err = bench_size_init(&bench[s], bench_sizes[s]);
 		if (err) {
-			pr_err(KBUILD_MODNAME ": setup for size %u failed: %d\n",
+			pr_err("setup for size %u failed: %d\n",
 			       bench_sizes[s], err);
 			goto out;
 		}
@@ -1356,41 +1388,15 @@ static int __init sheafcache_bench_init(void)
 	bench_core_stats = bench_detect_stats(bench[0].sc);
 	bench_calibrate_clock();
 
-	bench_info("META kernel=%s cpus=%u nodes=%u smoke=%d reps=%u scale=%u core=%s init_on_alloc=%d init_on_free=%d hz=%d clock_ns=%llu\n",
-		   init_utsname()->release, num_online_cpus(),
-		   num_online_nodes(), smoke, reps, scale,
-		   *variant ? variant : bench_core_stats ? "stats" : "nostats",
-		   want_init_on_alloc(GFP_KERNEL), want_init_on_free(), HZ,
-		   bench_clock_cost);
+	pr_info("META kernel=%s cpus=%u nodes=%u smoke=%d reps=%u scale=%u core=%s init_on_alloc=%d init_on_free=%d hz=%d clock_ns=%llu\n",
+		init_utsname()->release, num_online_cpus(),
+		num_online_nodes(), smoke, reps, scale,
+		bench_core_stats ? "stats" : "nostats",
+		want_init_on_alloc(GFP_KERNEL), want_init_on_free(), HZ,
+		bench_clock_cost);
 
-	for (i = 0; i < ARRAY_SIZE(bench_cases); i++)
-		nr += case_selected(bench_cases[i].name);
-	pr_info("KTAP version 1\n");
-	pr_info("1..%u\n", nr);
-	for (i = 0; i < ARRAY_SIZE(bench_cases); i++) {
-		const struct bench_case *c = &bench_cases[i];
-		u64 t0 = ktime_get_ns();
-
-		if (!case_selected(c->name))
-			continue;
-		t++;
-		if (num_online_cpus() < c->min_cpus) {
-			pr_info("ok %u %s # SKIP needs %u online CPUs\n", t,
-				c->name, c->min_cpus);
-			continue;
-		}
-		ret = 0;
-		for (s = 0; s < ARRAY_SIZE(bench) && !ret; s++)
-			ret = c->run(&bench[s]);
-		bench_info("TIME case=%s ms=%llu\n", c->name,
-			   div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC));
-		if (ret) {
-			pr_info("# %s: error %d at size %u\n", c->name, ret,
-				bench[s - 1].size);
-			err = err ?: ret;
-		}
-		pr_info("%sok %u %s\n", ret ? "not " : "", t, c->name);
-	}
+	if (sc_test_run(bench_cases, ARRAY_SIZE(bench_cases), bench_filter))
+		err = -EINVAL;
 out:
 	if (err)
 		bench_teardown();

@@ -18,6 +18,10 @@
 #include <linux/spinlock.h>
 
 #include "sheafcache.h"
+/* Only for the KTAP result the test harness counts. */
+#include "selftest/sc_test.h"
+
+SC_TEST_STATE;
 
 static unsigned int batches = 64;
 module_param(batches, uint, 0444);
@@ -114,7 +118,7 @@ static void flows_free_all(void)
  * Batches of 1..32 keys from a small key space, so repeats are common;
  * now and then the rarely seen flows expire.
  */
-static int run_demo(void)
+static int test_guaranteed_inserts(void)
 {
 	unsigned int b, i, expect = 0;
 	u32 keys[32];
@@ -134,8 +138,13 @@ static int run_demo(void)
 	}
 	pr_info("%u batches, %u flows, %lu objects cached\n", batches,
 		nr_flows, sheaf_cache_cached_objects(flow_cache));
-	return nr_flows == expect ? 0 : -EIO;
+	EXPECT_EQ(nr_flows, expect);
+	return 0;
 }
+
+static const struct sc_test_case example_cases[] = {
+	SC_TEST_CASE(guaranteed_inserts),
+};
 
 static int __init example_init(void)
 {
@@ -148,11 +157,8 @@ static int __init example_init(void)
 	if (IS_ERR(flow_cache))
 		return PTR_ERR(flow_cache);
 
-	ret = run_demo();
-	/* KTAP, so that the test harness counts the demo as a test. */
-	pr_info("KTAP version 1\n");
-	pr_info("1..1\n");
-	pr_info("%sok 1 example_guaranteed_inserts\n", ret ? "not " : "");
+	ret = sc_test_run(example_cases, ARRAY_SIZE(example_cases), NULL) ?
+	      -EIO : 0;
 	if (ret) {
 		flows_free_all();
 		sheaf_cache_destroy(flow_cache);

@@ -7,7 +7,7 @@
 # Never dump dmesg here: the kernel log already is on the console, and a
 # second copy would count every KTAP result twice.
 #
-# scenario: min-docs=2
+# scenario: min-docs=3
 
 loaded=
 kmemleak_begin
@@ -26,6 +26,8 @@ load() {
 load sheafcache
 load sheafcache_selftest
 load sheafcache_example
+# Concurrency is the torture module's: its stress, briefly, on every kernel.
+load sheafcache_torture mode=stress duration_ms=2000
 # The benchmark may not exist yet; its smoke mode runs every case briefly.
 [ ! -f /modules/sheafcache_bench.ko ] || load sheafcache_bench smoke=1
 

@@ -1,38 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sheafcache torture test: the cache under injected allocation failures,
- * CPU hotplug, interrupts, memory pressure and a long randomized soak. One
- * mode per load, each a KTAP document in the kernel log; init fails when a
- * case fails, so insmod says so too.
- *
- *   mode=faults    the base cache's allocations failing (failslab) and
- *                  the cache's own sheaf allocations failing, on one CPU
- *                  and under a stress; the shell arms the faults with
- *                  task-filter and says so in slab_pct= and sheaf_pct=
- *                  (scripts/guest/scenario-faults.sh)
- *   mode=stress    threads on every CPU allocate, free, pass objects to
- *                  each other and use prefilled sheaves
- *   mode=hotplug   the stress on unbound threads while the guest takes
- *                  CPUs offline and back (scripts/guest/scenario-hotplug.sh)
- *   mode=irq       the fast paths hammered on every CPU while hardirq and
- *                  softirq hrtimers allocate and free on the same CPUs
- *   mode=pressure  the shrinker under real memory pressure, and
- *                  sheaf_cache_shrink(); keep=1 leaves a filled cache for
- *                  a drop_caches from the shell, checked at unload
- *   mode=soak      every operation, randomized, from threads and
- *                  interrupts on every CPU for duration_ms
- *
- * Every object a test holds carries its owner's tag, so an object handed
- * to two owners at once is caught. Every cache wraps one base,
- * sc_st_acct_torture, whose objects in use SLUB counts exactly when booted
- * with slub_debug=FZP,sc_st_acct* (the harness does): after each destroy
- * the base must hold exactly the objects the test kept.
- *
- * The closing "# torture:" line gives the figures of the load: cases,
- * what injected failures did (failed refills, NULL allocations; the shell
- * counts the failures it injected), CPU deaths the caches saw, operations
- * from interrupt context, re-entrant fallbacks, operations, and objects
- * unaccounted for.
+ * sheafcache torture test, the randomized engine: threads on every CPU,
+ * and hrtimers in hardirq and softirq on the same CPUs, pick operations
+ * at random from a mix and check every object they hold by its owner's
+ * tag. A timed run leaves its findings in tt_res for the cases of the
+ * stress, hotplug, irq, soak and faults modes to judge.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,325 +12,19 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
-#include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/kthread.h>
-#include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/string.h>
-#include <linux/stringify.h>
 
-#include "internal.h"
-#include "st_util.h"
-
-static char *mode = "stress";
-module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "faults, stress, hotplug, irq, pressure or soak");
-
-static u64 seed;
-module_param(seed, ullong, 0444);
-MODULE_PARM_DESC(seed, "random seed, printed for replay (0: random)");
-
-static unsigned int duration_ms;
-module_param(duration_ms, uint, 0444);
-MODULE_PARM_DESC(duration_ms, "length of each timed run (0: the mode's)");
-
-static unsigned int slab_pct;
-module_param(slab_pct, uint, 0444);
-MODULE_PARM_DESC(slab_pct, "faults: the failslab probability the shell armed");
-
-static unsigned int sheaf_pct;
-module_param(sheaf_pct, uint, 0444);
-MODULE_PARM_DESC(sheaf_pct, "faults: the fail_sheaf_alloc probability armed");
-
-static bool keep;
-module_param(keep, bool, 0444);
-MODULE_PARM_DESC(keep, "pressure: keep a filled cache until unload");
-
-#define TT_BASE		"sc_st_acct_torture"
-#define TT_SYSFS	"/sys/kernel/slab/" TT_BASE
-#define TT_KEPT		"torture_kept"
-#define OBJ_SIZE	64
-/* Small sheaves and barns, so that the slow paths run often. */
-#define CAP		8
-#define MAX_FULL	4
-/* Objects an owner holds at most, and a hand-over ring's size. */
-#define HELD_MAX	64
-#define IRQ_HELD	8
-#define RING_MAX	32
-/* Interrupt periods; not multiples of each other, so they drift. */
-#define HARD_NS		(97 * NSEC_PER_USEC)
-#define SOFT_NS		(131 * NSEC_PER_USEC)
-
-/* ===== Harness ======================================================== */
-
-/* The running case failed; a case goes on after a failed expectation. */
-static bool tt_failed;
-
-static bool tt_check(bool ok, const char *func, int line, const char *what)
-{
-	if (!ok) {
-		pr_info("# %s:%d: expected %s\n", func, line, what);
-		tt_failed = true;
-	}
-	return ok;
-}
-
-#define EXPECT(cond)	tt_check(!!(cond), __func__, __LINE__, #cond)
-
-static bool tt_check_eq(u64 got, u64 want, const char *func, int line,
-			const char *what)
-{
-	if (got != want) {
-		pr_info("# %s:%d: %s is %llu, expected %llu\n", func, line,
-			what, got, want);
-		tt_failed = true;
-	}
-	return got == want;
-}
-
-#define EXPECT_EQ(got, want) \
-	tt_check_eq(got, want, __func__, __LINE__, #got)
-
-/* What the closing "# torture:" line reports, summed over the cases. */
-static struct {
-	u64 refill_fail;	/* SC_REFILL_FAIL over every cache */
-	u64 alloc_null;		/* allocations that returned NULL */
-	u64 cpu_dead;		/* SC_CPU_DEAD over every cache */
-	u64 irq_ops;		/* operations from hardirq and softirq */
-	u64 reentrant;		/* SC_REENTRANT over every cache */
-	u64 ops;		/* operations of the timed runs */
-	u64 unaccounted;	/* objects the base's count disagreed on */
-	bool inexact;		/* a base count could not be read */
-} tt_fig;
-
-/* Duration of each timed run, from duration_ms or the mode. */
-static unsigned int tt_ms;
-
-/* ===== The base's object count, failures on request =================== */
-
-/* The first number in a sysfs file. */
-static int tt_read_long(const char *path, long *val)
-{
-	char buf[32];
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t len;
-
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	len = kernel_read(f, buf, sizeof(buf) - 1, &pos);
-	filp_close(f, NULL);
-	if (len <= 0)
-		return -EIO;
-	buf[len] = '\0';
-	buf[strcspn(buf, "\n ")] = '\0';
-	return kstrtol(buf, 10, val);
-}
-
-static int tt_write(const char *dir, const char *file, const char *val)
-{
-	char path[96];
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	f = filp_open(path, O_WRONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	n = kernel_write(f, val, strlen(val), &pos);
-	filp_close(f, NULL);
-	return n < 0 ? n : 0;
-}
-
-static struct kmem_cache *tt_base;
-/* The base's objects in use before the first case. */
-static long tt_base_start;
-
-/*
- * Objects the base has handed out, from SLUB's own count, which is exact
- * only with slub debugging on the cache; -ENOENT where it is not.
- */
-static long tt_slab_objects(void)
-{
-	long val;
-
-	/* Also empties KASAN's quarantine of the base's freed objects. */
-	kmem_cache_shrink(tt_base);
-	if (tt_read_long(TT_SYSFS "/sanity_checks", &val) || val != 1)
-		return -ENOENT;
-	if (tt_read_long(TT_SYSFS "/objects", &val))
-		return -EIO;
-	return val;
-}
-
-/*
- * The shell arms failslab (filtered to caches marked for it) and the
- * core's fail_sheaf_alloc with task-filter on: only tasks with
- * make_it_fail set see failures, which lets the test say when. (It cannot
- * write the debugfs attributes itself: they have no write_iter, which
- * kernel_write() needs.)
- */
-#ifdef CONFIG_FAULT_INJECTION
-static void tt_fail(bool on)
-{
-	WRITE_ONCE(current->make_it_fail, on);
-}
-#else
-static void tt_fail(bool on)
-{
-}
-#endif
-
-/* The base marked for failslab's cache-filter, where it exists. */
-static bool tt_failslab_ready;
-
-/*
- * The base is marked through its sysfs "failslab" file: 6.12's
- * kmem_cache_create() refuses SLAB_FAILSLAB (not in SLAB_FLAGS_PERMITTED).
- */
-static void tt_failslab_mark(void)
-{
-	tt_failslab_ready = IS_ENABLED(CONFIG_FAILSLAB) &&
-			    !tt_write(TT_SYSFS, "failslab", "1");
-}
-
-/* ===== Caches over the base =========================================== */
-
-struct tt_cache {
-	struct sheaf_cache *sc;
-	long before;		/* the base's objects in use at creation */
-};
-
-static unsigned int tt_seq;
-
-static int tt_open_named(struct tt_cache *c, const char *name,
-			 unsigned int cap, unsigned int max_full,
-			 unsigned int max_empty)
-{
-	struct sheaf_cache_args args = {
-		.sheaf_capacity = cap,
-		.max_full_sheaves = max_full,
-		.max_empty_sheaves = max_empty,
-	};
-
-	c->before = tt_slab_objects();
-	c->sc = sheaf_cache_create(name, tt_base, &args);
-	if (IS_ERR(c->sc)) {
-		pr_info("# cannot create %s: %ld\n", name, PTR_ERR(c->sc));
-		return PTR_ERR(c->sc);
-	}
-	return 0;
-}
-
-static int tt_open(struct tt_cache *c, unsigned int cap,
-		   unsigned int max_full, unsigned int max_empty)
-{
-	char name[SHEAF_CACHE_NAME_MAX + 1];
-
-	snprintf(name, sizeof(name), "torture%u", ++tt_seq);
-	return tt_open_named(c, name, cap, max_full, max_empty);
-}
-
-/* Counted exactly, the base's objects in use since the cache was made. */
-static bool tt_delta(struct tt_cache *c, long *delta)
-{
-	long now = tt_slab_objects();
-
-	if (now < 0 || c->before < 0) {
-		tt_fig.inexact = true;
-		return false;
-	}
-	*delta = now - c->before;
-	return true;
-}
-
-/*
- * With nobody using the cache, the base's objects in use are those the
- * cache holds and the @held ones the test has.
- */
-static bool tt_conserved(struct tt_cache *c, long held)
-{
-	unsigned long cached;
-	long delta;
-
-	if (!tt_delta(c, &delta))
-		return true;
-	cached = sheaf_cache_cached_objects(c->sc);
-	if (delta == (long)cached + held)
-		return true;
-	pr_info("# base has %ld objects out, cache holds %lu, test %ld\n",
-		delta, cached, held);
-	tt_failed = true;
-	return false;
-}
-
-/*
- * Destroy the cache; the base must then hold exactly the @kept objects
- * the test still has: not one lost or leaked.
- */
-static bool tt_close(struct tt_cache *c, long kept)
-{
-	long delta;
-
-	tt_fig.cpu_dead += sheaf_cache_stat(c->sc, SC_CPU_DEAD);
-	tt_fig.refill_fail += sheaf_cache_stat(c->sc, SC_REFILL_FAIL);
-	tt_fig.reentrant += sheaf_cache_stat(c->sc, SC_REENTRANT);
-	sheaf_cache_destroy(c->sc);
-	c->sc = NULL;
-	if (!tt_delta(c, &delta) || delta == kept)
-		return true;
-	pr_info("# after destroy the base has %ld objects out, the test kept %ld\n",
-		delta, kept);
-	tt_fig.unaccounted += abs(delta - kept);
-	tt_failed = true;
-	return false;
-}
-
-/* Objects in the barns' full sheaves: what the shrinker can give back. */
-static unsigned long tt_barn_objects(struct sheaf_cache *sc)
-{
-	unsigned long n = 0;
-	int nid;
-
-	for_each_node(nid)
-		n += READ_ONCE(sc->barns[nid]->nr_full) * sc->capacity;
-	return n;
-}
-
-/* Allocate @n objects, then free them: they end up cached on this CPU. */
-static int tt_fill(struct sheaf_cache *sc, unsigned int n)
-{
-	void **chain = NULL, **obj;
-	int ret = 0;
-
-	while (n--) {
-		obj = sheaf_cache_alloc(sc, GFP_KERNEL);
-		if (!obj) {
-			ret = -ENOMEM;
-			break;
-		}
-		*obj = chain;
-		chain = obj;
-	}
-	while (chain) {
-		obj = chain;
-		chain = *obj;
-		sheaf_cache_free(sc, obj);
-	}
-	return ret;
-}
+#include "torture.h"
 
 /* ===== Objects and their owners ======================================= */
 
@@ -512,7 +178,7 @@ static void tt_free_all(struct tt_owner *o)
 }
 
 /* The cache still hands out and takes back objects, tags intact. */
-static void tt_works(struct sheaf_cache *sc)
+void tt_works(struct sheaf_cache *sc)
 {
 	struct tt_owner *o = kzalloc(sizeof(*o), GFP_KERNEL);
 	unsigned int i;
@@ -1366,7 +1032,7 @@ static int tt_timed(const struct tt_spec *spec)
 /* ===== Cases shared by the timed modes ================================ */
 
 /* Every alloc and free call is counted once, as fast or slow. */
-static int case_stats_consistent(void)
+int test_stats_consistent(void)
 {
 	if (!EXPECT(tt_res.ran))
 		return -EINVAL;
@@ -1380,14 +1046,12 @@ static int case_stats_consistent(void)
 }
 
 /* Not one object lost or leaked, here and over every case before. */
-static int case_base_accounting(void)
+int test_base_accounting(void)
 {
 	long now = tt_slab_objects();
 
-	if (tt_fig.inexact || now < 0 || tt_base_start < 0) {
-		pr_info("# no exact slab count: boot with slub_debug=FZP,sc_st_acct*\n");
-		return 1;
-	}
+	if (tt_fig.inexact || now < 0 || tt_base_start < 0)
+		return sc_test_skip("no exact slab count: boot with slub_debug=FZP,sc_st_acct*");
 	if (tt_res.ran)
 		EXPECT(tt_res.accounted);
 	EXPECT_EQ(tt_fig.unaccounted, 0);
@@ -1397,7 +1061,7 @@ static int case_base_accounting(void)
 
 /* ===== mode=stress, mode=hotplug ====================================== */
 
-static int case_stress(void)
+int test_stress(void)
 {
 	static const struct tt_spec spec = {
 		.mix = mix_stress,
@@ -1412,7 +1076,7 @@ static int case_stress(void)
 	return 0;
 }
 
-static int case_stress_under_hotplug(void)
+int test_stress_under_hotplug(void)
 {
 	static const struct tt_spec spec = {
 		.mix = mix_hotplug,
@@ -1427,7 +1091,7 @@ static int case_stress_under_hotplug(void)
 	return 0;
 }
 
-static int case_cpus_went_offline(void)
+int test_cpus_went_offline(void)
 {
 	if (!EXPECT(tt_res.ran))
 		return -EINVAL;
@@ -1438,7 +1102,7 @@ static int case_cpus_went_offline(void)
 	return 0;
 }
 
-static int case_nothing_stranded(void)
+int test_nothing_stranded(void)
 {
 	if (!EXPECT(tt_res.ran))
 		return -EINVAL;
@@ -1449,7 +1113,7 @@ static int case_nothing_stranded(void)
 
 /* ===== mode=irq ======================================================= */
 
-static int case_irq_stress(void)
+int test_irq_stress(void)
 {
 	static const struct tt_spec spec = {
 		.mix = mix_irq,
@@ -1468,7 +1132,7 @@ static int case_irq_stress(void)
 }
 
 /* The re-entrancy fallback fired, and only where it can: in interrupts. */
-static int case_reentrant_fired(void)
+int test_reentrant_fired(void)
 {
 	if (!EXPECT(tt_res.ran))
 		return -EINVAL;
@@ -1481,7 +1145,7 @@ static int case_reentrant_fired(void)
 
 /* ===== mode=soak ====================================================== */
 
-static int case_soak(void)
+int test_soak(void)
 {
 	static const struct tt_spec spec = {
 		.mix = mix_soak,
@@ -1502,304 +1166,8 @@ static int case_soak(void)
 		    op == TT_REFILL_ENOMEM || tt_res.n[op])
 			continue;
 		pr_info("# the soak never did %s\n", tt_count_names[op]);
-		tt_failed = true;
+		sc_test.failed = true;
 	}
-	return 0;
-}
-
-/* ===== mode=faults ==================================================== */
-
-/* Whether the shell armed exactly this; other cases are skipped. */
-static bool tt_armed(unsigned int slab, unsigned int sheaf)
-{
-	if (slab && !tt_failslab_ready)
-		return false;
-	return slab_pct == slab && sheaf_pct == sheaf;
-}
-
-/* Single-CPU cases: counters are exact with migration disabled. */
-static int tt_faults_open(struct tt_cache *c, unsigned int max_full)
-{
-	int ret = tt_open(c, CAP, max_full, MAX_FULL);
-
-	if (!ret)
-		migrate_disable();
-	return ret;
-}
-
-static void tt_faults_close(struct tt_cache *c, long kept)
-{
-	tt_fail(false);
-	migrate_enable();
-	tt_close(c, kept);
-}
-
-/* Nothing cached and every base allocation failing: clean NULLs. */
-static int case_prefill_fails_cleanly(void)
-{
-	struct tt_cache c;
-	int ret;
-
-	if (!tt_armed(100, 0))
-		return 1;
-	ret = tt_faults_open(&c, MAX_FULL);
-	if (ret)
-		return ret;
-	tt_fail(true);
-	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 1));
-	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, CAP));
-	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 4 * CAP));
-	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_ATOMIC, 2));
-	EXPECT(!sheaf_cache_alloc(c.sc, GFP_KERNEL));
-	tt_fail(false);
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_PREFILL_FAIL), 4);
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_REFILL_FAIL), 5);
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_ALLOC_SLOW), 1);
-	EXPECT_EQ(sheaf_cache_cached_objects(c.sc), 0);
-	tt_conserved(&c, 0);
-	tt_faults_close(&c, 0);
-	return 0;
-}
-
-/* A failed refill leaves the sheaf and its objects as they were. */
-static int case_refill_enomem_keeps_sheaf(void)
-{
-	struct sheaf *sheaf, *old;
-	void *a, *b, *objs[CAP];
-	struct tt_cache c;
-	unsigned int i;
-	int ret;
-
-	if (!tt_armed(100, 0))
-		return 1;
-	ret = tt_faults_open(&c, MAX_FULL);
-	if (ret)
-		return ret;
-	sheaf = sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, CAP);
-	if (!EXPECT(sheaf && sheaf_cache_sheaf_size(sheaf) == CAP)) {
-		sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, sheaf);
-		tt_faults_close(&c, 0);
-		return -EINVAL;
-	}
-	for (i = 0; i < CAP - 2; i++)
-		objs[i] = sheaf_cache_alloc_from_sheaf(c.sc, 0, sheaf);
-	old = sheaf;
-	tt_fail(true);
-	EXPECT(sheaf_cache_refill_sheaf(c.sc, GFP_KERNEL, &sheaf, CAP) ==
-	       -ENOMEM);
-	EXPECT(sheaf == old && sheaf_cache_sheaf_size(sheaf) == 2);
-	/* Beyond the capacity a larger sheaf would replace it: fails too. */
-	EXPECT(sheaf_cache_refill_sheaf(c.sc, GFP_KERNEL, &sheaf, 3 * CAP) ==
-	       -ENOMEM);
-	EXPECT(sheaf == old && sheaf_cache_sheaf_size(sheaf) == 2);
-	/* Already enough: no allocation, so no failure. */
-	EXPECT(!sheaf_cache_refill_sheaf(c.sc, GFP_KERNEL, &sheaf, 2));
-	a = sheaf_cache_alloc_from_sheaf(c.sc, 0, sheaf);
-	b = sheaf_cache_alloc_from_sheaf(c.sc, 0, sheaf);
-	EXPECT(a && b && !sheaf_cache_alloc_from_sheaf(c.sc, 0, sheaf));
-	EXPECT(sheaf_cache_refill_sheaf(c.sc, GFP_KERNEL, &sheaf, 1) ==
-	       -ENOMEM);
-	sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, sheaf);
-	tt_fail(false);
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_PREFILL_FAIL), 3);
-	tt_conserved(&c, CAP);
-	for (i = 0; i < CAP - 2; i++)
-		sheaf_cache_free(c.sc, objs[i]);
-	sheaf_cache_free(c.sc, a);
-	sheaf_cache_free(c.sc, b);
-	tt_faults_close(&c, 0);
-	return 0;
-}
-
-/* Take every object of @sheaf with IRQs off; returns how many came. */
-static unsigned int tt_empty_sheaf(struct sheaf_cache *sc,
-				   struct sheaf *sheaf, void ***chain)
-{
-	unsigned int n = 0;
-	unsigned long flags;
-	void **obj;
-
-	local_irq_save(flags);
-	while ((obj = sheaf_cache_alloc_from_sheaf(sc, 0, sheaf))) {
-		*obj = *chain;
-		*chain = obj;
-		n++;
-	}
-	local_irq_restore(flags);
-	return n;
-}
-
-static void tt_free_chain(struct sheaf_cache *sc, void **chain)
-{
-	void **obj;
-
-	while (chain) {
-		obj = chain;
-		chain = *obj;
-		sheaf_cache_free(sc, obj);
-	}
-}
-
-/* At 100% failure a prefilled sheaf still hands out all it holds. */
-static int case_prefilled_sheaf_survives(void)
-{
-	struct sheaf *regular, *oversize;
-	unsigned int size1, size2;
-	void **chain = NULL;
-	struct tt_cache c;
-	int ret;
-
-	if (!tt_armed(100, 0))
-		return 1;
-	ret = tt_faults_open(&c, MAX_FULL);
-	if (ret)
-		return ret;
-	regular = sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, CAP);
-	oversize = sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 3 * CAP);
-	if (!EXPECT(regular && oversize)) {
-		sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, regular);
-		sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, oversize);
-		tt_faults_close(&c, 0);
-		return -ENOMEM;
-	}
-	size1 = sheaf_cache_sheaf_size(regular);
-	size2 = sheaf_cache_sheaf_size(oversize);
-	tt_fail(true);
-	/* The failures are on: a new sheaf cannot be filled. */
-	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 1));
-	EXPECT_EQ(tt_empty_sheaf(c.sc, regular, &chain), size1);
-	EXPECT_EQ(tt_empty_sheaf(c.sc, oversize, &chain), size2);
-	EXPECT(size1 >= CAP && size2 >= 3 * CAP);
-	/* Nothing to refill them with on return: they are kept or freed. */
-	sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, regular);
-	sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, oversize);
-	tt_fail(false);
-	tt_conserved(&c, size1 + size2);
-	tt_free_chain(c.sc, chain);
-	tt_faults_close(&c, 0);
-	return 0;
-}
-
-/*
- * The fast path serves what is cached whatever the base does; then it
- * falls back to the base, which fails too, and counts both.
- */
-static int case_fast_path_falls_back(void)
-{
-	void **chain = NULL, **obj;
-	u64 fast, slow, fail;
-	unsigned long cached;
-	struct tt_cache c;
-	unsigned int i;
-	int ret;
-
-	if (!tt_armed(100, 0))
-		return 1;
-	ret = tt_faults_open(&c, MAX_FULL);
-	if (ret)
-		return ret;
-	EXPECT(!tt_fill(c.sc, (MAX_FULL + 2) * CAP));
-	cached = sheaf_cache_cached_objects(c.sc);
-	fast = sheaf_cache_stat(c.sc, SC_ALLOC_FAST);
-	slow = sheaf_cache_stat(c.sc, SC_ALLOC_SLOW);
-	tt_fail(true);
-	for (i = 0; i < cached; i++) {
-		obj = sheaf_cache_alloc(c.sc, GFP_KERNEL);
-		if (!obj)
-			break;
-		*obj = chain;
-		chain = obj;
-	}
-	EXPECT_EQ(i, cached);
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_ALLOC_FAST) - fast, cached);
-	fail = sheaf_cache_stat(c.sc, SC_REFILL_FAIL);
-	EXPECT(!sheaf_cache_alloc(c.sc, GFP_KERNEL));
-	tt_fail(false);
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_ALLOC_SLOW) - slow, 1);
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_REFILL_FAIL), fail + 1);
-	EXPECT(cached);
-	tt_conserved(&c, cached);
-	tt_free_chain(c.sc, chain);
-	tt_faults_close(&c, 0);
-	return 0;
-}
-
-/* The cache's own sheaf allocations fail: the base does the work. */
-static int case_sheaf_alloc_fails(void)
-{
-	void **chain = NULL, **obj;
-	struct tt_cache c;
-	unsigned int i;
-	u64 sheaves;
-	int ret;
-
-	if (!tt_armed(0, 100))
-		return 1;
-	ret = tt_faults_open(&c, 1);
-	if (ret)
-		return ret;
-	sheaves = sheaf_cache_stat(c.sc, SC_SHEAF_ALLOC);
-	tt_fail(true);
-	for (i = 0; i < 4 * CAP; i++) {
-		obj = sheaf_cache_alloc(c.sc, GFP_KERNEL);
-		if (!EXPECT(obj))
-			break;
-		*obj = chain;
-		chain = obj;
-	}
-	/* No sheaf to fill: every object comes from the base. */
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_ALLOC_SLOW), 4 * CAP);
-	/* Main fills, and with no sheaf to swap in it is flushed. */
-	tt_free_chain(c.sc, chain);
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_FREE_FAST), 4 * CAP);
-	EXPECT(sheaf_cache_stat(c.sc, SC_FLUSH) >= 3 * CAP);
-	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 1));
-	EXPECT(!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 2 * CAP));
-	tt_fail(false);
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_PREFILL_FAIL), 2);
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_SHEAF_ALLOC), sheaves);
-	tt_conserved(&c, 0);
-	tt_faults_close(&c, 0);
-	return 0;
-}
-
-/*
- * __GFP_NOFAIL passes through prefill and refill, as upstream's: they
- * succeed while every failable allocation fails, the sheaves' own ones
- * (fail_sheaf_alloc at 100%) or the base's (failslab at 100%), since
- * neither fault point fails a __GFP_NOFAIL request.
- */
-static int case_nofail_prefill_succeeds(void)
-{
-	const gfp_t gfp = GFP_KERNEL | __GFP_NOFAIL;
-	struct sheaf *regular = NULL, *oversize = NULL;
-	struct tt_cache c;
-	unsigned int fails;
-	int ret;
-
-	if (!tt_armed(0, 100) && !tt_armed(100, 0))
-		return 1;
-	ret = tt_faults_open(&c, 1);
-	if (ret)
-		return ret;
-	tt_fail(true);
-	/* Without __GFP_NOFAIL the same requests fail. */
-	fails = !sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 1) +
-		!sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, 3 * CAP);
-	regular = sheaf_cache_prefill_sheaf(c.sc, gfp, 1);
-	oversize = sheaf_cache_prefill_sheaf(c.sc, gfp, 3 * CAP);
-	EXPECT(regular && oversize);
-	if (regular) {
-		EXPECT_EQ(sheaf_cache_refill_sheaf(c.sc, gfp, &regular, 2 * CAP), 0);
-		EXPECT(sheaf_cache_sheaf_size(regular) >= 2 * CAP);
-	}
-	tt_fail(false);
-	EXPECT_EQ(fails, 2);
-	EXPECT(!oversize || sheaf_cache_sheaf_size(oversize) >= 3 * CAP);
-	sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, regular);
-	sheaf_cache_return_sheaf(c.sc, GFP_KERNEL, oversize);
-	tt_conserved(&c, 0);
-	tt_faults_close(&c, 0);
 	return 0;
 }
 
@@ -1808,7 +1176,7 @@ static int case_nofail_prefill_succeeds(void)
  * holds (prefill NULL or enough, refill 0 or -ENOMEM with the sheaf as it
  * was, prefilled objects always there) and nothing is lost.
  */
-static int case_stress_with_faults(void)
+int test_stress_with_faults(void)
 {
 	static const struct tt_spec spec = {
 		.mix = mix_faults,
@@ -1820,7 +1188,7 @@ static int case_stress_with_faults(void)
 	int ret;
 
 	if ((!slab_pct && !sheaf_pct) || (slab_pct && !tt_failslab_ready))
-		return 1;
+		return sc_test_skip("no faults armed");
 	ret = tt_timed(&spec);
 	if (ret)
 		return ret;
@@ -1842,338 +1210,3 @@ static int case_stress_with_faults(void)
 	return 0;
 }
 
-/* ===== mode=pressure ================================================== */
-
-/* Barn sheaves enough that reclaim's shrinker scan reaches them. */
-#define PRESSURE_FULL	400
-
-/*
- * Take free pages until reclaim has run the cache's shrinker, or none
- * comes: __GFP_NORETRY reclaims a little and then fails rather than call
- * the OOM killer.
- */
-static unsigned long tt_squeeze(struct sheaf_cache *sc,
-				struct list_head *pages)
-{
-	u64 shrunk = sheaf_cache_stat(sc, SC_SHRINK);
-	unsigned long n = 0, max = totalram_pages();
-	struct page *page;
-
-	while (n < max) {
-		if (!(n & 63)) {
-			if (sheaf_cache_stat(sc, SC_SHRINK) != shrunk)
-				break;
-			cond_resched();
-		}
-		page = alloc_page(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
-		if (!page)
-			break;
-		list_add(&page->lru, pages);
-		n++;
-	}
-	return n;
-}
-
-static void tt_release_pages(struct list_head *pages)
-{
-	struct page *page, *next;
-
-	list_for_each_entry_safe(page, next, pages, lru) {
-		list_del(&page->lru);
-		__free_page(page);
-	}
-}
-
-/* kswapd may still be shrinking: wait until it leaves the cache be. */
-static void tt_settle(struct sheaf_cache *sc)
-{
-	unsigned int i;
-	u64 last;
-
-	for (i = 0; i < 50; i++) {
-		last = sheaf_cache_stat(sc, SC_SHRINK);
-		msleep(100);
-		if (sheaf_cache_stat(sc, SC_SHRINK) == last)
-			break;
-	}
-}
-
-/* Memory runs short: reclaim takes the barns' objects, nothing else. */
-static int case_shrinker_under_pressure(void)
-{
-	unsigned long before, after, pages;
-	struct tt_cache c;
-	LIST_HEAD(list);
-	u64 shrunk;
-	int ret;
-
-	ret = tt_open(&c, 0, PRESSURE_FULL, 1);
-	if (ret)
-		return ret;
-	migrate_disable();
-	ret = tt_fill(c.sc, (PRESSURE_FULL + 2) * sheaf_cache_capacity(c.sc));
-	migrate_enable();
-	before = sheaf_cache_cached_objects(c.sc);
-	EXPECT(!ret && tt_barn_objects(c.sc));
-
-	pages = tt_squeeze(c.sc, &list);
-	tt_release_pages(&list);
-	tt_settle(c.sc);
-	after = sheaf_cache_cached_objects(c.sc);
-	shrunk = sheaf_cache_stat(c.sc, SC_SHRINK);
-	pr_info("# pressure: took %lu of %lu pages; cached %lu -> %lu, the shrinker gave back %llu\n",
-		pages, totalram_pages(), before, after, shrunk);
-	EXPECT(shrunk);
-	EXPECT(after < before);
-	EXPECT_EQ(before - after, shrunk);
-	tt_conserved(&c, 0);
-	tt_works(c.sc);
-	tt_close(&c, 0);
-	return 0;
-}
-
-/* sheaf_cache_shrink() gives back every cached object, and says so. */
-static int case_shrink_returns_everything(void)
-{
-	unsigned long cached;
-	struct tt_cache c;
-	int ret;
-
-	ret = tt_open(&c, CAP, MAX_FULL, MAX_FULL);
-	if (ret)
-		return ret;
-	migrate_disable();
-	ret = tt_fill(c.sc, (MAX_FULL + 2) * CAP);
-	migrate_enable();
-	EXPECT(!ret);
-	cached = sheaf_cache_cached_objects(c.sc);
-	EXPECT(cached);
-	EXPECT_EQ(sheaf_cache_shrink(c.sc), cached);
-	EXPECT_EQ(sheaf_cache_cached_objects(c.sc), 0);
-	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_SHRINK), cached);
-	tt_conserved(&c, 0);
-	tt_works(c.sc);
-	tt_conserved(&c, 0);
-	tt_close(&c, 0);
-	return 0;
-}
-
-/* keep=1: a filled cache stays for the shell's drop_caches. */
-static struct tt_cache tt_kept;
-static unsigned long tt_kept_cached, tt_kept_barn;
-
-static int case_kept_for_drop_caches(void)
-{
-	int ret;
-
-	if (!keep)
-		return 1;
-	ret = tt_open_named(&tt_kept, TT_KEPT, CAP, 100, 2);
-	if (ret)
-		return ret;
-	migrate_disable();
-	ret = tt_fill(tt_kept.sc, 102 * CAP);
-	migrate_enable();
-	tt_kept_cached = sheaf_cache_cached_objects(tt_kept.sc);
-	tt_kept_barn = tt_barn_objects(tt_kept.sc);
-	pr_info("# %s: %lu objects cached, %lu of them in barns\n", TT_KEPT,
-		tt_kept_cached, tt_kept_barn);
-	EXPECT(!ret && tt_kept_barn);
-	return 0;
-}
-
-/* At unload: the shell's drop_caches ran the shrinker over the barns. */
-static int case_drop_caches_emptied_barns(void)
-{
-	u64 shrunk = sheaf_cache_stat(tt_kept.sc, SC_SHRINK);
-	unsigned long cached = sheaf_cache_cached_objects(tt_kept.sc);
-
-	pr_info("# %s: cached %lu -> %lu, the shrinker gave back %llu\n",
-		TT_KEPT, tt_kept_cached, cached, shrunk);
-	EXPECT_EQ(tt_barn_objects(tt_kept.sc), 0);
-	EXPECT(shrunk >= tt_kept_barn);
-	EXPECT_EQ(tt_kept_cached - cached, shrunk);
-	return 0;
-}
-
-static int case_kept_cache_works(void)
-{
-	tt_works(tt_kept.sc);
-	return 0;
-}
-
-static int case_kept_cache_accounting(void)
-{
-	tt_conserved(&tt_kept, 0);
-	tt_close(&tt_kept, 0);
-	return 0;
-}
-
-/* ===== Modes and the runner =========================================== */
-
-struct tt_case {
-	const char *name;
-	int (*fn)(void);
-};
-
-#define CASE(n)	{ #n, case_##n }
-
-static const struct tt_case faults_cases[] = {
-	CASE(prefill_fails_cleanly),
-	CASE(refill_enomem_keeps_sheaf),
-	CASE(prefilled_sheaf_survives),
-	CASE(fast_path_falls_back),
-	CASE(sheaf_alloc_fails),
-	CASE(nofail_prefill_succeeds),
-	CASE(stress_with_faults),
-	CASE(stats_consistent),
-	CASE(base_accounting),
-};
-
-static const struct tt_case stress_cases[] = {
-	CASE(stress),
-	CASE(stats_consistent),
-	CASE(base_accounting),
-};
-
-static const struct tt_case hotplug_cases[] = {
-	CASE(stress_under_hotplug),
-	CASE(cpus_went_offline),
-	CASE(nothing_stranded),
-	CASE(stats_consistent),
-	CASE(base_accounting),
-};
-
-static const struct tt_case irq_cases[] = {
-	CASE(irq_stress),
-	CASE(reentrant_fired),
-	CASE(stats_consistent),
-	CASE(base_accounting),
-};
-
-static const struct tt_case pressure_cases[] = {
-	CASE(shrinker_under_pressure),
-	CASE(shrink_returns_everything),
-	CASE(base_accounting),
-	CASE(kept_for_drop_caches),
-};
-
-static const struct tt_case soak_cases[] = {
-	CASE(soak),
-	CASE(stats_consistent),
-	CASE(base_accounting),
-};
-
-/* Checked at unload when keep=1 left a cache. */
-static const struct tt_case kept_cases[] = {
-	CASE(drop_caches_emptied_barns),
-	CASE(kept_cache_works),
-	CASE(kept_cache_accounting),
-};
-
-struct tt_mode {
-	const char *name;
-	const struct tt_case *cases;
-	unsigned int nr;
-	unsigned int ms;	/* default duration of a timed run */
-};
-
-#define MODE(n, ms)	{ #n, n##_cases, ARRAY_SIZE(n##_cases), ms }
-
-static const struct tt_mode tt_modes[] = {
-	MODE(faults, 3000),
-	MODE(stress, 5000),
-	MODE(hotplug, 10000),
-	MODE(irq, 5000),
-	MODE(pressure, 0),
-	MODE(soak, 30000),
-};
-
-/* Runs the cases as one KTAP document; returns the number failed. */
-static unsigned int tt_run_cases(const struct tt_case *cases, unsigned int nr)
-{
-	unsigned int i, failed = 0;
-
-	pr_info("KTAP version 1\n");
-	pr_info("1..%u\n", nr);
-	for (i = 0; i < nr; i++) {
-		int ret;
-
-		tt_failed = false;
-		ret = cases[i].fn();
-		if (tt_failed && ret >= 0)
-			ret = -EINVAL;
-		if (ret > 0) {
-			pr_info("ok %u %s # SKIP\n", i + 1, cases[i].name);
-		} else if (ret) {
-			pr_info("not ok %u %s\n", i + 1, cases[i].name);
-			failed++;
-		} else {
-			pr_info("ok %u %s\n", i + 1, cases[i].name);
-		}
-	}
-	return failed;
-}
-
-/* One line with every figure, for the harness's closing note. */
-static void tt_summary(unsigned int cases, unsigned int failed)
-{
-	/* No exact count: the figure is a lower bound. */
-	const char *inexact = tt_fig.inexact ? "?" : "";
-
-	pr_info("# torture: mode=%s seed=%llu cases=%u failed=%u refill_fail=%llu alloc_null=%llu cpu_dead=%llu irq_ops=%llu reentrant=%llu ops=%llu unaccounted=%llu%s\n",
-		mode, seed, cases, failed, tt_fig.refill_fail,
-		tt_fig.alloc_null, tt_fig.cpu_dead, tt_fig.irq_ops,
-		tt_fig.reentrant, tt_fig.ops, tt_fig.unaccounted, inexact);
-}
-
-static int __init torture_init(void)
-{
-	const struct tt_mode *m = NULL;
-	unsigned int i, failed;
-
-	for (i = 0; i < ARRAY_SIZE(tt_modes); i++)
-		if (!strcmp(mode, tt_modes[i].name))
-			m = &tt_modes[i];
-	if (!m) {
-		pr_err("unknown mode=%s\n", mode);
-		return -EINVAL;
-	}
-	if (!seed)
-		seed = get_random_u64();
-	tt_ms = duration_ms ?: m->ms;
-	if (slab_pct > 100 || sheaf_pct > 100)
-		return -EINVAL;
-
-	tt_base = st_base(TT_BASE, OBJ_SIZE, 0, NULL);
-	if (!tt_base)
-		return -ENOMEM;
-	tt_base_start = tt_slab_objects();
-	if (slab_pct)
-		tt_failslab_mark();
-
-	failed = tt_run_cases(m->cases, m->nr);
-	tt_summary(m->nr, failed);
-	if (failed && tt_kept.sc)
-		tt_close(&tt_kept, 0);
-	if (!tt_kept.sc)
-		kmem_cache_destroy(tt_base);
-	return failed ? -EINVAL : 0;
-}
-
-static void __exit torture_exit(void)
-{
-	unsigned int failed;
-
-	if (!tt_kept.sc)
-		return;
-	failed = tt_run_cases(kept_cases, ARRAY_SIZE(kept_cases));
-	tt_summary(ARRAY_SIZE(kept_cases), failed);
-	kmem_cache_destroy(tt_base);
-}
-
-module_init(torture_init);
-module_exit(torture_exit);
-
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("sheafcache torture test: faults, hotplug, interrupts, pressure, soak");

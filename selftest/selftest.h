@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the two files of the sheafcache selftest share: selftest_paths.c
+ * (the runner, and the cases of every branch of the alloc, free and
+ * prefill paths) and selftest_promises.c (slab's promises).
+ */
+#ifndef _SHEAFCACHE_SELFTEST_H
+#define _SHEAFCACHE_SELFTEST_H
+
+#include "internal.h"
+#include "sc_test.h"
+
+#define OBJ_SIZE	64
+#define CAP		4
+
+#define EXPECT_STAT(fx, item, want) \
+	EXPECT_EQ(sheaf_cache_stat((fx)->sc, item), (u64)(want))
+
+/* A base cache and a sheaf_cache over it. */
+struct fx {
+	struct kmem_cache *base;
+	struct sheaf_cache *sc;
+	char name[SHEAF_CACHE_NAME_MAX + 1];
+};
+
+extern char *memcg_dir;
+
+void st_ctor(void *obj);
+int fx_init(struct fx *fx, unsigned int max_full, unsigned int max_empty);
+void fx_fini(struct fx *fx);
+
+int test_capacity_limit(void);
+int test_create_with_base_facts(void);
+int test_owned_ctor_not_zeroed(void);
+int test_alloc_from_sheaf_own_cache(void);
+int test_accounted_base_bypasses(void);
+int test_gfp_account_bypasses(void);
+int test_pfmemalloc_wrapped(void);
+int test_pfmemalloc_owned(void);
+int test_numa_remote_free(void);
+int test_shrinker_per_node(void);
+int test_memcg_charges_allocator(void);
+
+#endif /* _SHEAFCACHE_SELFTEST_H */

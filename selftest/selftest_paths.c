@@ -1,0 +1,1024 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sheafcache selftest: every branch of the alloc and free paths, the
+ * guaranteed-allocation API, zeroing, exact statistics and destruction,
+ * reported as KTAP in the kernel log (sc_test.h). Init fails when a case
+ * fails, so insmod says so too. Deterministic and fast: concurrency is
+ * the torture module's. Slab's promises are in selftest_promises.c.
+ *
+ * The single-CPU cases run with migration disabled: sheaves are per CPU,
+ * and that is what makes their counters exact. They look inside the cache
+ * (internal.h) where the public API cannot tell which branch ran.
+ *
+ * Exact object accounting reads /sys/kernel/slab/<base>/objects, which
+ * counts exactly only for a cache with slub debugging on: boot with
+ * slub_debug=FZP,sc_st_acct* (the test harness does), or those checks
+ * report SKIP.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/nodemask.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/shrinker.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "selftest.h"
+
+static bool quick;
+module_param(quick, bool, 0444);
+MODULE_PARM_DESC(quick, "run only a few cases, one per export (lifecycle)");
+
+char *memcg_dir;
+module_param(memcg_dir, charp, 0444);
+MODULE_PARM_DESC(memcg_dir,
+		 "cgroup2 directory of the loading task: run only the memcg case");
+
+/* ===== Harness ======================================================== */
+
+SC_TEST_STATE;
+
+static unsigned int fx_seq;
+
+void st_ctor(void *obj)
+{
+	memset(obj, 0x5a, OBJ_SIZE);
+}
+
+static int fx_init_base(struct fx *fx, const char *base_name,
+			unsigned int size, const struct sheaf_cache_args *args,
+			slab_flags_t flags, void (*ctor)(void *))
+{
+	snprintf(fx->name, sizeof(fx->name), "st%u", ++fx_seq);
+	fx->base = st_base(base_name ?: fx->name, size, flags, ctor);
+	if (!fx->base)
+		return -ENOMEM;
+	fx->sc = sheaf_cache_create(fx->name, fx->base, args);
+	if (IS_ERR(fx->sc)) {
+		kmem_cache_destroy(fx->base);
+		return PTR_ERR(fx->sc);
+	}
+	return 0;
+}
+
+int fx_init(struct fx *fx, unsigned int max_full, unsigned int max_empty)
+{
+	struct sheaf_cache_args args = {
+		.sheaf_capacity = CAP,
+		.max_full_sheaves = max_full,
+		.max_empty_sheaves = max_empty,
+	};
+
+	return fx_init_base(fx, NULL, OBJ_SIZE, &args, 0, NULL);
+}
+
+void fx_fini(struct fx *fx)
+{
+	sheaf_cache_destroy(fx->sc);
+	kmem_cache_destroy(fx->base);
+}
+
+/* A case on a fresh fixture, pinned to one CPU. */
+static int fx_run(int (*body)(struct fx *fx), unsigned int max_full,
+		  unsigned int max_empty)
+{
+	struct fx fx;
+	int ret;
+
+	ret = fx_init(&fx, max_full, max_empty);
+	if (ret)
+		return ret;
+	migrate_disable();
+	ret = body(&fx);
+	migrate_enable();
+	fx_fini(&fx);
+	return ret;
+}
+
+/* Defines test_<n>() on a fixture with barns of @full and @empty sheaves. */
+#define FX_TEST(n, full, empty)						\
+static int fx_##n(struct fx *fx);					\
+static int test_##n(void)						\
+{									\
+	return fx_run(fx_##n, full, empty);				\
+}									\
+static int fx_##n(struct fx *fx)
+
+static struct sc_cpu *fx_cpu(struct fx *fx)
+{
+	return this_cpu_ptr(fx->sc->cpu);
+}
+
+static unsigned int fx_main(struct fx *fx)
+{
+	return fx_cpu(fx)->main->size;
+}
+
+static int fx_spare(struct fx *fx)
+{
+	return fx_cpu(fx)->spare ? fx_cpu(fx)->spare->size : -1;
+}
+
+static struct sc_barn *fx_barn(struct fx *fx)
+{
+	return fx->sc->barns[numa_mem_id()];
+}
+
+/* Free @n objects taken from the base, not through the sheaves. */
+static void fx_free_new(struct fx *fx, unsigned int n)
+{
+	while (n--)
+		sheaf_cache_free(fx->sc, kmem_cache_alloc(fx->base, GFP_KERNEL));
+}
+
+/* ===== Creation ======================================================= */
+
+static int test_create_rejects_bad_args(void)
+{
+	struct sheaf_cache_args args = {};
+	struct kmem_cache *base;
+	int ret = 0;
+
+	base = st_base("sc_st_args", OBJ_SIZE, 0, NULL);
+	if (!base)
+		return -ENOMEM;
+
+#define REJECT(name, b, a)						\
+	do {								\
+		struct sheaf_cache *__sc = sheaf_cache_create(name, b, a);\
+		if (PTR_ERR(__sc) != -EINVAL) {				\
+			pr_info("# line %d: got %ld\n", __LINE__,	\
+				PTR_ERR(__sc));				\
+			if (!IS_ERR(__sc))				\
+				sheaf_cache_destroy(__sc);		\
+			ret = -EINVAL;					\
+		}							\
+	} while (0)
+
+	REJECT(NULL, base, NULL);
+	REJECT("", base, NULL);
+	REJECT("a_name_that_is_longer_than_31_chars", base, NULL);
+	REJECT("a/b", base, NULL);
+	REJECT("nobase", NULL, NULL);
+	args.sheaf_capacity = SHEAF_CACHE_MAX_CAPACITY + 1;
+	REJECT("cap", base, &args);
+	args.sheaf_capacity = 0;
+	args.max_full_sheaves = SHEAF_CACHE_MAX_BARN + 1;
+	REJECT("full", base, &args);
+	args.max_full_sheaves = 0;
+	args.max_empty_sheaves = SHEAF_CACHE_MAX_BARN + 1;
+	REJECT("empty", base, &args);
+	args.max_empty_sheaves = 0;
+	args.base_flags = 0x100;
+	REJECT("flags", base, &args);
+	args.base_flags = 0;
+	/* No debugfs directory could be made for them. */
+	REJECT(".", base, NULL);
+	REJECT("..", base, NULL);
+#undef REJECT
+
+	kmem_cache_destroy(base);
+	return ret;
+}
+
+static int test_create_rejects_duplicates(void)
+{
+	struct kmem_cache *a, *b;
+	struct sheaf_cache *sc, *dup;
+	int ret = -EINVAL;
+
+	a = st_base("sc_st_dup_a", OBJ_SIZE, 0, NULL);
+	b = st_base("sc_st_dup_b", OBJ_SIZE, 0, NULL);
+	if (!a || !b)
+		goto out;
+	sc = sheaf_cache_create("dup", a, NULL);
+	if (IS_ERR(sc))
+		goto out;
+	dup = sheaf_cache_create("dup2", a, NULL);
+	if (PTR_ERR(dup) != -EEXIST)
+		goto destroy;
+	dup = sheaf_cache_create("dup", b, NULL);
+	if (PTR_ERR(dup) != -EEXIST)
+		goto destroy;
+	/* An owned cache's name is taken as any other's. */
+	dup = sheaf_cache_create_with_base("dup", OBJ_SIZE, 0, 0, NULL, NULL);
+	if (PTR_ERR(dup) != -EEXIST)
+		goto destroy;
+	sheaf_cache_destroy(sc);
+	sc = sheaf_cache_create_with_base("dup", OBJ_SIZE, 0, 0, NULL, NULL);
+	if (IS_ERR(sc))
+		goto out;
+	dup = sheaf_cache_create_with_base("dup", OBJ_SIZE, 0, 0, NULL, NULL);
+	if (PTR_ERR(dup) != -EEXIST)
+		goto destroy;
+	sheaf_cache_destroy(sc);
+	/* Both the name and the base are free again. */
+	sc = sheaf_cache_create("dup", a, NULL);
+	if (IS_ERR(sc))
+		goto out;
+	ret = 0;
+destroy:
+	if (!IS_ERR_OR_NULL(dup))
+		sheaf_cache_destroy(dup);
+	sheaf_cache_destroy(sc);
+out:
+	kmem_cache_destroy(a);
+	kmem_cache_destroy(b);
+	return ret;
+}
+
+static int test_default_capacity(void)
+{
+	static const unsigned int sizes[] = { 64, 256, 1024, PAGE_SIZE };
+	static const unsigned int caps[] = { 60, 26, 12, 4 };
+	struct sheaf_cache_args args = { .sheaf_capacity = 7 };
+	unsigned int i;
+	struct fx fx;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		ret = fx_init_base(&fx, NULL, sizes[i], NULL, 0, NULL);
+		if (ret)
+			return ret;
+		ret = sheaf_cache_capacity(fx.sc) == caps[i] ? 0 : -EINVAL;
+		fx_fini(&fx);
+		EXPECT(!ret);
+	}
+	ret = fx_init_base(&fx, NULL, OBJ_SIZE, &args, 0, NULL);
+	if (ret)
+		return ret;
+	ret = sheaf_cache_capacity(fx.sc) == 7 ? 0 : -EINVAL;
+	fx_fini(&fx);
+	return ret;
+}
+
+/* ===== The alloc path, branch by branch =============================== */
+
+/* Empty main, no spare, empty barn: a new sheaf is filled from the base. */
+FX_TEST(alloc_refill, 1, 1)
+{
+	u64 sheaves = sheaf_cache_stat(fx->sc, SC_SHEAF_ALLOC);
+	void *obj = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+
+	EXPECT(obj);
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 1);
+	EXPECT_STAT(fx, SC_ALLOC_SLOW, 0);
+	EXPECT_STAT(fx, SC_BARN_GET_FAIL, 1);
+	EXPECT_STAT(fx, SC_REFILL, CAP);
+	EXPECT_STAT(fx, SC_SHEAF_ALLOC, sheaves + 1);
+	EXPECT(fx_main(fx) == CAP - 1);
+	/* The empty main went to the barn. */
+	EXPECT(fx_barn(fx)->nr_empty == 1);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == CAP - 1);
+	sheaf_cache_free(fx->sc, obj);
+	return 0;
+}
+
+/* Objects come from main, LIFO, without touching anything else. */
+FX_TEST(alloc_fast, 1, 1)
+{
+	void *a, *b;
+
+	fx_free_new(fx, 2);
+	a = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	sheaf_cache_free(fx->sc, a);
+	b = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	EXPECT(a == b);
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 2);
+	EXPECT_STAT(fx, SC_FREE_FAST, 3);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	EXPECT_STAT(fx, SC_BARN_GET_FAIL, 0);
+	EXPECT(fx_main(fx) == 1);
+	sheaf_cache_free(fx->sc, b);
+	return 0;
+}
+
+/* Empty main, spare with objects: they swap. */
+FX_TEST(alloc_swap, 1, 1)
+{
+	void *objs[2];
+
+	fx_free_new(fx, CAP + 1);	/* main full -> spare; main 1 */
+	EXPECT(fx_main(fx) == 1 && fx_spare(fx) == CAP);
+	objs[0] = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	objs[1] = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	EXPECT(objs[0] && objs[1]);
+	EXPECT_STAT(fx, SC_SWAP, 1);
+	EXPECT(fx_main(fx) == CAP - 1 && fx_spare(fx) == 0);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	sheaf_cache_free(fx->sc, objs[0]);
+	sheaf_cache_free(fx->sc, objs[1]);
+	return 0;
+}
+
+/* Empty main and spare, a full sheaf in the barn: exchanged. */
+FX_TEST(alloc_barn_get, 1, 1)
+{
+	struct sc_barn *barn = fx_barn(fx);
+	void *objs[2 * CAP + 1];
+	unsigned int i;
+
+	/* main full, spare full, then main goes to the barn: main 1 */
+	fx_free_new(fx, 2 * CAP + 1);
+	EXPECT(barn->nr_full == 1 && fx_main(fx) == 1 && fx_spare(fx) == CAP);
+	EXPECT_STAT(fx, SC_BARN_PUT, 1);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		objs[i] = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	EXPECT_STAT(fx, SC_SWAP, 1);
+	EXPECT_STAT(fx, SC_BARN_GET, 1);
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 2 * CAP + 1);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	EXPECT(barn->nr_full == 0 && fx_main(fx) == 0);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		sheaf_cache_free(fx->sc, objs[i]);
+	return 0;
+}
+
+/* Nothing cached and IRQs off: no batch from the base, one object. */
+FX_TEST(alloc_irqs_off, 1, 1)
+{
+	unsigned long flags;
+	void *obj;
+
+	/* On PREEMPT_RT, slab and so sheafcache may not run with IRQs off. */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return sc_test_skip("IRQs off on PREEMPT_RT");
+	local_irq_save(flags);
+	obj = sheaf_cache_alloc(fx->sc, GFP_ATOMIC);
+	local_irq_restore(flags);
+	EXPECT(obj);
+	EXPECT_STAT(fx, SC_ALLOC_SLOW, 1);
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 0);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == 0);
+	sheaf_cache_free(fx->sc, obj);
+	return 0;
+}
+
+/* A call that finds the section busy takes the base path. */
+FX_TEST(reentrant, 1, 1)
+{
+	local_trylock_t *tl;
+	void *obj;
+
+	fx_free_new(fx, 1);
+	/* What an interrupt inside the section would see. */
+	if (!EXPECT(sc_local_trylock(&fx->sc->cpu->lock, &tl)))
+		return 0;
+	obj = sheaf_cache_alloc(fx->sc, GFP_ATOMIC);
+	sheaf_cache_free(fx->sc, obj);
+	sc_local_unlock(tl);
+	EXPECT(obj);
+	EXPECT_STAT(fx, SC_REENTRANT, 2);
+	EXPECT_STAT(fx, SC_ALLOC_SLOW, 1);
+	EXPECT_STAT(fx, SC_FREE_SLOW, 1);
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 0);
+	EXPECT(fx_main(fx) == 1);
+	return 0;
+}
+
+/* ===== The free path, branch by branch ================================ */
+
+/* Full main, no spare: main becomes the spare, an empty one main. */
+FX_TEST(free_spare_slot, 1, 1)
+{
+	fx_free_new(fx, CAP + 1);
+	EXPECT_STAT(fx, SC_FREE_FAST, CAP + 1);
+	EXPECT(fx_main(fx) == 1 && fx_spare(fx) == CAP);
+	EXPECT_STAT(fx, SC_SWAP, 0);
+	EXPECT_STAT(fx, SC_BARN_PUT, 0);
+	return 0;
+}
+
+/* Full main, spare with room: they swap. */
+FX_TEST(free_swap, 1, 1)
+{
+	void *a, *b;
+
+	fx_free_new(fx, CAP + 1);	/* main 1, spare CAP */
+	a = sheaf_cache_alloc(fx->sc, GFP_KERNEL);	/* main 0 */
+	fx_free_new(fx, CAP);		/* main CAP */
+	/* spare is full too: the next free goes to the barn */
+	sheaf_cache_free(fx->sc, a);
+	EXPECT_STAT(fx, SC_BARN_PUT, 1);
+	EXPECT_STAT(fx, SC_SWAP, 0);
+	EXPECT(fx_main(fx) == 1);
+	a = sheaf_cache_alloc(fx->sc, GFP_KERNEL);	/* main 0 */
+	b = sheaf_cache_alloc(fx->sc, GFP_KERNEL);	/* swap: main CAP-1 */
+	EXPECT_STAT(fx, SC_SWAP, 1);
+	EXPECT(fx_spare(fx) == 0);
+	fx_free_new(fx, 1);				/* main CAP */
+	sheaf_cache_free(fx->sc, b);			/* spare has room: swap */
+	EXPECT_STAT(fx, SC_SWAP, 2);
+	EXPECT(fx_main(fx) == 1 && fx_spare(fx) == CAP);
+	sheaf_cache_free(fx->sc, a);
+	return 0;
+}
+
+/* Full main and spare, the barn at its limit: main is flushed. */
+FX_TEST(free_flush, 1, 1)
+{
+	fx_free_new(fx, 3 * CAP);	/* spare CAP, barn 1 full, main CAP */
+	EXPECT(fx_barn(fx)->nr_full == 1 && fx_main(fx) == CAP);
+	EXPECT_STAT(fx, SC_FLUSH, 0);
+	fx_free_new(fx, 1);
+	EXPECT_STAT(fx, SC_BARN_PUT_FAIL, 1);
+	EXPECT_STAT(fx, SC_FLUSH, CAP);
+	EXPECT(fx_main(fx) == 1 && fx_spare(fx) == CAP);
+	EXPECT_STAT(fx, SC_FREE_FAST, 3 * CAP + 1);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == 2 * CAP + 1);
+	return 0;
+}
+
+/* The same with IRQs off: no batch, the object goes to the base. */
+FX_TEST(free_irqs_off, 1, 1)
+{
+	unsigned long flags;
+	void *obj;
+
+	/* On PREEMPT_RT, slab and so sheafcache may not run with IRQs off. */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return sc_test_skip("IRQs off on PREEMPT_RT");
+	fx_free_new(fx, 3 * CAP);
+	obj = kmem_cache_alloc(fx->base, GFP_KERNEL);
+	local_irq_save(flags);
+	sheaf_cache_free(fx->sc, obj);
+	local_irq_restore(flags);
+	EXPECT_STAT(fx, SC_FREE_SLOW, 1);
+	EXPECT_STAT(fx, SC_FLUSH, 0);
+	EXPECT(fx_main(fx) == CAP);
+	return 0;
+}
+
+/* ===== Zeroing ======================================================== */
+
+static int test_zeroing(void)
+{
+	struct fx fx;
+	u8 *obj, *again;
+	int ret;
+
+	ret = fx_init(&fx, 0, 0);
+	if (ret)
+		return ret;
+	/*
+	 * The freed object comes back from this CPU's sheaf only: a migration
+	 * in between (likely under PREEMPT_RT) would hand out another one.
+	 */
+	migrate_disable();
+	obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	memset(obj, 0xaa, OBJ_SIZE);
+	sheaf_cache_free(fx.sc, obj);
+	again = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	ret = -EINVAL;
+	/* init_on_alloc (Debian's default) zeroes every object */
+	if (again == obj &&
+	    (!want_init_on_alloc(0) || !memchr_inv(again, 0, OBJ_SIZE))) {
+		memset(again, 0xaa, OBJ_SIZE);
+		sheaf_cache_free(fx.sc, again);
+		again = sheaf_cache_alloc(fx.sc, GFP_KERNEL | __GFP_ZERO);
+		if (again == obj && !memchr_inv(again, 0, OBJ_SIZE))
+			ret = 0;
+	}
+	sheaf_cache_free(fx.sc, again);
+	migrate_enable();
+	fx_fini(&fx);
+	return ret;
+}
+
+/* A constructed object is never zeroed: that would undo the ctor. */
+static int test_ctor_not_zeroed(void)
+{
+	struct sheaf_cache_args args = { .base_flags = SHEAF_CACHE_BASE_CTOR };
+	struct fx fx;
+	u8 *obj, *again;
+	int ret;
+
+	ret = fx_init_base(&fx, NULL, OBJ_SIZE, &args, 0, st_ctor);
+	if (ret)
+		return ret;
+	/* One CPU, as in test_zeroing(). */
+	migrate_disable();
+	obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	ret = obj && !memchr_inv(obj, 0x5a, OBJ_SIZE) ? 0 : -EINVAL;
+	sheaf_cache_free(fx.sc, obj);
+	again = sheaf_cache_alloc(fx.sc, GFP_KERNEL | __GFP_ZERO);
+	if (again != obj || memchr_inv(again, 0x5a, OBJ_SIZE))
+		ret = -EINVAL;
+	sheaf_cache_free(fx.sc, again);
+	migrate_enable();
+	fx_fini(&fx);
+	return ret;
+}
+
+/* Type-stable objects: RCU readers may look, so only __GFP_ZERO zeroes. */
+static int test_typesafe_rcu_zeroing(void)
+{
+	struct sheaf_cache_args args = {
+		.base_flags = SHEAF_CACHE_BASE_TYPESAFE_RCU,
+	};
+	struct fx fx;
+	u8 *obj, *again;
+	int ret;
+
+	ret = fx_init_base(&fx, NULL, OBJ_SIZE, &args, SLAB_TYPESAFE_BY_RCU,
+			   NULL);
+	if (ret)
+		return ret;
+	/* One CPU, as in test_zeroing(). */
+	migrate_disable();
+	ret = -EINVAL;
+	obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	memset(obj, 0x77, OBJ_SIZE);
+	sheaf_cache_free(fx.sc, obj);
+	/* Still type-stable while cached, whatever init_on_free says. */
+	if (memchr_inv(obj, 0x77, OBJ_SIZE))
+		goto out;
+	again = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	if (again != obj || memchr_inv(again, 0x77, OBJ_SIZE)) {
+		sheaf_cache_free(fx.sc, again);
+		goto out;
+	}
+	sheaf_cache_free(fx.sc, again);
+	again = sheaf_cache_alloc(fx.sc, GFP_KERNEL | __GFP_ZERO);
+	if (again == obj && !memchr_inv(again, 0, OBJ_SIZE))
+		ret = 0;
+	sheaf_cache_free(fx.sc, again);
+out:
+	migrate_enable();
+	fx_fini(&fx);
+	return ret;
+}
+
+/* ===== Prefilled sheaves ============================================== */
+
+/*
+ * Prefill @size, then in a section that can neither sleep nor fail take
+ * every object the sheaf holds (at least @size), and then get NULL.
+ */
+static int prefill_and_take(struct fx *fx, unsigned int size)
+{
+	/* stands for the caller's lock: a section that cannot sleep */
+	static DEFINE_SPINLOCK(lock);
+	unsigned int held, taken = 0, i;
+	unsigned long flags;
+	struct sheaf *sheaf;
+	bool extra = false;
+	void **objs;
+	int ret = 0;
+
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, size);
+	if (!EXPECT(sheaf))
+		return -ENOMEM;
+	held = sheaf_cache_sheaf_size(sheaf);
+	objs = kcalloc(held, sizeof(*objs), GFP_KERNEL);
+	if (!objs || held < size) {
+		sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+		kfree(objs);
+		EXPECT(held >= size);
+		return -ENOMEM;
+	}
+
+	spin_lock_irqsave(&lock, flags);
+	while (taken < held) {
+		objs[taken] = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf);
+		if (!objs[taken])
+			break;
+		taken++;
+	}
+	extra = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf) ||
+		sheaf_cache_alloc_from_sheaf(fx->sc, __GFP_ZERO, sheaf);
+	spin_unlock_irqrestore(&lock, flags);
+
+	if (taken != held || extra || sheaf_cache_sheaf_size(sheaf)) {
+		pr_info("# size %u: held %u, took %u%s\n", size, held,
+			taken, extra ? ", then more" : "");
+		ret = -EINVAL;
+	}
+	/* All distinct: no object handed out twice. */
+	for (i = 1; i < taken && !ret; i++)
+		if (objs[i] == objs[i - 1])
+			ret = -EINVAL;
+	for (i = 0; i < taken; i++)
+		sheaf_cache_free(fx->sc, objs[i]);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	kfree(objs);
+	return ret;
+}
+
+FX_TEST(prefill_1, 1, 1)
+{
+	return prefill_and_take(fx, 1);
+}
+
+FX_TEST(prefill_cap_minus_1, 1, 1)
+{
+	return prefill_and_take(fx, CAP - 1);
+}
+
+FX_TEST(prefill_cap, 1, 1)
+{
+	int ret = prefill_and_take(fx, CAP);
+
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 0);
+	return ret;
+}
+
+FX_TEST(prefill_cap_plus_1, 1, 1)
+{
+	int ret = prefill_and_take(fx, CAP + 1);
+
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
+	/* An oversize sheaf is flushed and freed on return. */
+	EXPECT_STAT(fx, SC_FLUSH, 0);
+	EXPECT_STAT(fx, SC_SHEAF_FREE, 1);
+	return ret;
+}
+
+FX_TEST(prefill_4cap, 1, 1)
+{
+	int ret = prefill_and_take(fx, 4 * CAP);
+
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
+	return ret;
+}
+
+FX_TEST(prefill_bad_input, 1, 1)
+{
+	struct sheaf *sheaf;
+
+	EXPECT(!sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 0));
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, NULL);
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 1);
+	if (!EXPECT(sheaf))
+		return -ENOMEM;
+	while (sheaf_cache_sheaf_size(sheaf))
+		sheaf_cache_free(fx->sc,
+				 sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf));
+	EXPECT(!sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf));
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	return 0;
+}
+
+/* The spare is the first choice for a prefill. */
+FX_TEST(prefill_fast, 1, 1)
+{
+	struct sheaf *sheaf;
+
+	fx_free_new(fx, CAP + 1);	/* spare CAP */
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
+	EXPECT(sheaf && sheaf_cache_sheaf_size(sheaf) == CAP);
+	EXPECT_STAT(fx, SC_PREFILL_FAST, 1);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	EXPECT(fx_spare(fx) == -1);
+	/* No spare now: the sheaf takes its place again. */
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	EXPECT_STAT(fx, SC_RETURN_FAST, 1);
+	EXPECT(fx_spare(fx) == CAP);
+	return 0;
+}
+
+/* No spare: the barn's full sheaf is taken. */
+FX_TEST(prefill_barn, 2, 1)
+{
+	struct sheaf *sheaf;
+	void *obj;
+
+	fx_free_new(fx, 2 * CAP + 1);	/* spare CAP, barn 1 full, main 1 */
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
+	EXPECT(sheaf);
+	EXPECT_STAT(fx, SC_PREFILL_FAST, 1);
+	obj = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
+	EXPECT(obj);
+	EXPECT_STAT(fx, SC_PREFILL_SLOW, 1);
+	EXPECT_STAT(fx, SC_BARN_GET, 1);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	EXPECT(fx_barn(fx)->nr_full == 0);
+	/* One becomes the spare, the other goes back to the barn. */
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, obj);
+	EXPECT_STAT(fx, SC_RETURN_FAST, 1);
+	EXPECT_STAT(fx, SC_RETURN_SLOW, 1);
+	EXPECT_STAT(fx, SC_BARN_PUT, 2);
+	EXPECT(fx_barn(fx)->nr_full == 1);
+	return 0;
+}
+
+/* Empty barn, no spare: a new sheaf is filled. */
+FX_TEST(prefill_new, 1, 1)
+{
+	struct sheaf *sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 2);
+
+	EXPECT(sheaf);
+	EXPECT_STAT(fx, SC_PREFILL_SLOW, 1);
+	EXPECT_STAT(fx, SC_BARN_GET_FAIL, 1);
+	EXPECT_STAT(fx, SC_REFILL, CAP);
+	EXPECT(sheaf_cache_sheaf_size(sheaf) == CAP);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	return 0;
+}
+
+FX_TEST(refill, 1, 1)
+{
+	struct sheaf *sheaf, *old;
+	void *a, *b;
+
+	EXPECT(sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, NULL, 1) == -EINVAL);
+	sheaf = NULL;
+	EXPECT(sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, 1) ==
+	       -EINVAL);
+
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 2);
+	if (!EXPECT(sheaf))
+		return -ENOMEM;
+	a = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf);
+	b = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf);
+	old = sheaf;
+	/* Already holds enough: nothing changes. */
+	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, CAP - 2));
+	EXPECT(sheaf == old && sheaf_cache_sheaf_size(sheaf) == CAP - 2);
+	/* Within capacity: filled in place. */
+	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, CAP));
+	EXPECT(sheaf == old && sheaf_cache_sheaf_size(sheaf) == CAP);
+	/* Beyond it: replaced by an oversize sheaf, the old one returned. */
+	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, 4 * CAP));
+	EXPECT(sheaf != old && sheaf_cache_sheaf_size(sheaf) >= 4 * CAP);
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
+	EXPECT_STAT(fx, SC_RETURN_FAST, 1);
+	/* An oversize one grows by replacement too. */
+	old = sheaf;
+	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, 5 * CAP));
+	EXPECT(sheaf != old && sheaf_cache_sheaf_size(sheaf) >= 5 * CAP);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	sheaf_cache_free(fx->sc, a);
+	sheaf_cache_free(fx->sc, b);
+	return 0;
+}
+
+/* Spare taken, barn at its limit: the returned sheaf is flushed and freed. */
+FX_TEST(return_flush, 1, 1)
+{
+	struct sheaf *s1, *s2;
+	u64 freed;
+
+	s1 = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 1);
+	fx_free_new(fx, 3 * CAP);	/* spare CAP, barn 1 full (limit) */
+	s2 = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 1);	/* spare */
+	EXPECT(s1 && s2 && fx_barn(fx)->nr_full == 1);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, s2);	/* spare */
+	freed = sheaf_cache_stat(fx->sc, SC_SHEAF_FREE);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, s1);
+	EXPECT_STAT(fx, SC_RETURN_SLOW, 1);
+	EXPECT_STAT(fx, SC_SHEAF_FREE, freed + 1);
+	EXPECT_STAT(fx, SC_FLUSH, CAP);
+	EXPECT(fx_barn(fx)->nr_full == 1);
+	return 0;
+}
+
+/* ===== Statistics, shrinking, destruction ============================= */
+
+/* A known sequence; every counter must come out exactly. */
+FX_TEST(stats_exact, 1, 1)
+{
+	void *objs[3 * CAP];
+	unsigned int i, round;
+
+	for (round = 0; round < 100; round++) {
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			objs[i] = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			sheaf_cache_free(fx->sc, objs[i]);
+	}
+	EXPECT_STAT(fx, SC_ALLOC_FAST, 100 * 3 * CAP);
+	EXPECT_STAT(fx, SC_FREE_FAST, 100 * 3 * CAP);
+	EXPECT_STAT(fx, SC_ALLOC_SLOW, 0);
+	EXPECT_STAT(fx, SC_FREE_SLOW, 0);
+	/* Only the first round reaches the base: after it, all is cached. */
+	EXPECT_STAT(fx, SC_REFILL, 3 * CAP);
+	EXPECT_STAT(fx, SC_BARN_GET_FAIL, 3);
+	EXPECT_STAT(fx, SC_FLUSH, 0);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == 3 * CAP);
+	return 0;
+}
+
+FX_TEST(shrink, 2, 2)
+{
+	void *obj;
+
+	fx_free_new(fx, 3 * CAP);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == 3 * CAP);
+	EXPECT(sheaf_cache_shrink(fx->sc) == 3 * CAP);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) == 0);
+	EXPECT_STAT(fx, SC_SHRINK, 3 * CAP);
+	EXPECT_STAT(fx, SC_FLUSH, 3 * CAP);
+	/* Still works. */
+	obj = sheaf_cache_alloc(fx->sc, GFP_KERNEL);
+	EXPECT(obj);
+	sheaf_cache_free(fx->sc, obj);
+	return 0;
+}
+
+/*
+ * After destroy the base holds exactly what the caller kept, counted by
+ * SLUB itself.
+ */
+static int test_destroy_returns_everything(void)
+{
+	void *kept[5], **chain = NULL, **obj;
+	struct sheaf *sheaf;
+	long before, after;
+	unsigned int i;
+	struct fx fx;
+	int ret;
+
+	ret = fx_init_base(&fx, "sc_st_acct_destroy", OBJ_SIZE, NULL, 0, NULL);
+	if (ret)
+		return ret;
+	before = st_slab_objects(fx.base, "sc_st_acct_destroy");
+	/* 200 objects, chained through their first word */
+	for (i = 0; i < 200; i++) {
+		obj = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+		*obj = chain;
+		chain = obj;
+	}
+	for (i = 0; i < ARRAY_SIZE(kept); i++)
+		kept[i] = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+	while (chain) {
+		obj = chain;
+		chain = *obj;
+		sheaf_cache_free(fx.sc, obj);
+	}
+	sheaf = sheaf_cache_prefill_sheaf(fx.sc, GFP_KERNEL, 100);
+	sheaf_cache_return_sheaf(fx.sc, GFP_KERNEL, sheaf);
+	sheaf = sheaf_cache_prefill_sheaf(fx.sc, GFP_KERNEL, 10);
+	sheaf_cache_return_sheaf(fx.sc, GFP_KERNEL, sheaf);
+
+	sheaf_cache_destroy(fx.sc);
+	after = st_slab_objects(fx.base, "sc_st_acct_destroy");
+	for (i = 0; i < ARRAY_SIZE(kept); i++)
+		kmem_cache_free(fx.base, kept[i]);
+	kmem_cache_destroy(fx.base);
+
+	if (before < 0 || after < 0) {
+		pr_info("# no exact slab count: boot with slub_debug=FZP,sc_st_acct*\n");
+		return sc_test_skip("no exact slab count: boot with slub_debug=FZP,sc_st_acct*");
+	}
+	if (after - before != ARRAY_SIZE(kept)) {
+		pr_info("# base holds %ld objects, caller kept %zu\n",
+			after - before, ARRAY_SIZE(kept));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ===== CPU hotplug ==================================================== */
+
+struct on_cpu {
+	struct fx *fx;
+	struct completion done;
+};
+
+static int free_on_cpu_fn(void *arg)
+{
+	struct on_cpu *oc = arg;
+
+	fx_free_new(oc->fx, 3 * CAP);
+	complete(&oc->done);
+	return 0;
+}
+
+/* A CPU that goes offline gives its sheaves back. */
+static int test_cpu_dead_flushes(void)
+{
+	unsigned int cpu = cpumask_last(cpu_online_mask);
+	struct on_cpu oc;
+	struct task_struct *t;
+	unsigned long cached;
+	struct fx fx;
+	int ret;
+
+	if (num_online_cpus() < 2 || !cpu)
+		return sc_test_skip("needs two online CPUs");
+	ret = fx_init(&fx, 0, 0);
+	if (ret)
+		return ret;
+	oc.fx = &fx;
+	init_completion(&oc.done);
+	t = kthread_create(free_on_cpu_fn, &oc, "sc_st_cpu%u", cpu);
+	if (IS_ERR(t)) {
+		fx_fini(&fx);
+		return PTR_ERR(t);
+	}
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	wait_for_completion(&oc.done);
+
+	cached = sheaf_cache_cached_objects(fx.sc);
+	ret = remove_cpu(cpu);
+	if (ret) {
+		pr_info("# cpu%u cannot go offline (%d)\n", cpu, ret);
+		fx_fini(&fx);
+		return sc_test_skip("the CPU cannot go offline");
+	}
+	ret = 0;
+	if (sheaf_cache_stat(fx.sc, SC_CPU_DEAD) != 1 ||
+	    per_cpu_ptr(fx.sc->cpu, cpu)->main->size ||
+	    per_cpu_ptr(fx.sc->cpu, cpu)->spare ||
+	    sheaf_cache_cached_objects(fx.sc) != cached - 2 * CAP) {
+		pr_info("# cached %lu -> %lu\n", cached,
+			sheaf_cache_cached_objects(fx.sc));
+		ret = -EINVAL;
+	}
+	if (add_cpu(cpu))
+		ret = -EIO;
+	fx_fini(&fx);
+	return ret;
+}
+
+/* ===== Runner ========================================================= */
+
+/* Flags of a case: run in quick mode too; only with memcg_dir=. */
+#define ST_QUICK	BIT(0)
+#define ST_MEMCG	BIT(1)
+
+static const struct sc_test_case st_cases[] = {
+	SC_TEST_CASE_ATTR(create_rejects_bad_args, ST_QUICK),
+	SC_TEST_CASE(create_rejects_duplicates),
+	SC_TEST_CASE(default_capacity),
+	SC_TEST_CASE_ATTR(alloc_refill, ST_QUICK),
+	SC_TEST_CASE(alloc_fast),
+	SC_TEST_CASE(alloc_swap),
+	SC_TEST_CASE(alloc_barn_get),
+	SC_TEST_CASE(alloc_irqs_off),
+	SC_TEST_CASE(reentrant),
+	SC_TEST_CASE(free_spare_slot),
+	SC_TEST_CASE(free_swap),
+	SC_TEST_CASE_ATTR(free_flush, ST_QUICK),
+	SC_TEST_CASE(free_irqs_off),
+	SC_TEST_CASE(zeroing),
+	SC_TEST_CASE(ctor_not_zeroed),
+	SC_TEST_CASE(typesafe_rcu_zeroing),
+	SC_TEST_CASE(prefill_1),
+	SC_TEST_CASE(prefill_cap_minus_1),
+	SC_TEST_CASE(prefill_cap),
+	SC_TEST_CASE_ATTR(prefill_cap_plus_1, ST_QUICK),
+	SC_TEST_CASE(prefill_4cap),
+	SC_TEST_CASE(prefill_bad_input),
+	SC_TEST_CASE(prefill_fast),
+	SC_TEST_CASE(prefill_barn),
+	SC_TEST_CASE(prefill_new),
+	SC_TEST_CASE_ATTR(refill, ST_QUICK),
+	SC_TEST_CASE_ATTR(return_flush, ST_QUICK),
+	SC_TEST_CASE(stats_exact),
+	SC_TEST_CASE_ATTR(shrink, ST_QUICK),
+	SC_TEST_CASE_ATTR(destroy_returns_everything, ST_QUICK),
+	SC_TEST_CASE(cpu_dead_flushes),
+	SC_TEST_CASE(capacity_limit),
+	SC_TEST_CASE_ATTR(create_with_base_facts, ST_QUICK),
+	SC_TEST_CASE(owned_ctor_not_zeroed),
+	SC_TEST_CASE(alloc_from_sheaf_own_cache),
+	SC_TEST_CASE(accounted_base_bypasses),
+	SC_TEST_CASE(gfp_account_bypasses),
+	SC_TEST_CASE(pfmemalloc_wrapped),
+	SC_TEST_CASE(pfmemalloc_owned),
+	SC_TEST_CASE(numa_remote_free),
+	SC_TEST_CASE(shrinker_per_node),
+	SC_TEST_CASE_ATTR(memcg_charges_allocator, ST_MEMCG),
+};
+
+/* memcg_dir= runs the memcg case alone; quick=1 one case per export. */
+static int st_filter(const struct sc_test_case *c)
+{
+	if (!!memcg_dir != !!(c->attr & ST_MEMCG))
+		return SC_TEST_OMIT;
+	if (quick && !(c->attr & ST_QUICK))
+		return sc_test_skip("quick");
+	return 0;
+}
+
+static int __init selftest_init(void)
+{
+	return sc_test_run(st_cases, ARRAY_SIZE(st_cases), st_filter) ?
+	       -EINVAL : 0;
+}
+
+static void __exit selftest_exit(void)
+{
+}
+
+module_init(selftest_init);
+module_exit(selftest_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("sheafcache selftest");
