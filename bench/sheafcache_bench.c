@@ -152,17 +152,15 @@ enum bench_impl {
 	IMPL_ARRAY0,
 	IMPL_MEMPOOL,
 	IMPL_BULK,
+	IMPL_NR
 };
 
+/* In the order of enum bench_impl. */
 static const char * const bench_impl_names[] = {
-	[IMPL_SHEAF]	= "sheaf",
-	[IMPL_WRAPPED]	= "wrapped",
-	[IMPL_SLAB]	= "slab",
-	[IMPL_ARRAY]	= "array",
-	[IMPL_ARRAY0]	= "array0",
-	[IMPL_MEMPOOL]	= "mempool",
-	[IMPL_BULK]	= "bulk",
+	"sheaf", "wrapped", "slab", "array", "array0", "mempool", "bulk",
 };
+
+static_assert(ARRAY_SIZE(bench_impl_names) == IMPL_NR);
 
 /*
  * Out of line, as an exported allocator is for its callers: the floor
@@ -197,19 +195,21 @@ static noinline void array_free(struct bench_size *bs, void *obj)
 }
 
 static __always_inline void *bench_alloc(struct bench_size *bs,
-					 enum bench_impl impl)
+					 enum bench_impl impl, gfp_t gfp)
 {
 	switch (impl) {
 	case IMPL_SHEAF:
-		return sheaf_cache_alloc(bs->sc, GFP_KERNEL);
+		return sheaf_cache_alloc(bs->sc, gfp);
 	case IMPL_WRAPPED:
-		return sheaf_cache_alloc(bs->wsc, GFP_KERNEL);
+		return sheaf_cache_alloc(bs->wsc, gfp);
 	case IMPL_ARRAY:
 		return array_alloc(bs, false);
 	case IMPL_ARRAY0:
 		return array_alloc(bs, true);
+	case IMPL_MEMPOOL:
+		return mempool_alloc(bs->pool, gfp);
 	default:
-		return kmem_cache_alloc(bs->base, GFP_KERNEL);
+		return kmem_cache_alloc(bs->base, gfp);
 	}
 }
 
@@ -226,6 +226,9 @@ static __always_inline void bench_free(struct bench_size *bs,
 	case IMPL_ARRAY:
 	case IMPL_ARRAY0:
 		array_free(bs, obj);
+		break;
+	case IMPL_MEMPOOL:
+		mempool_free(obj, bs->pool);
 		break;
 	default:
 		kmem_cache_free(bs->base, obj);
@@ -253,16 +256,28 @@ typedef u64 (*bench_fn)(struct bench_size *bs, const struct bench_params *p);
 
 /* ===== a) alloc + free pair =========================================== */
 
-static __always_inline u64 pair_loop(struct bench_size *bs,
-				     unsigned long iters,
-				     enum bench_impl impl)
+/*
+ * <kind>_<name>() runs <kind>_loop() for one implementation, out of line:
+ * each loop is compiled for its implementation alone, as a caller's code
+ * would be.
+ */
+#define BENCH_LOOP(kind, name, impl)					\
+static noinline u64 kind##_##name(struct bench_size *bs,		\
+				  const struct bench_params *p)		\
+{									\
+	return kind##_loop(bs, p, impl);				\
+}
+
+static __always_inline u64 pair_iters(struct bench_size *bs,
+				      unsigned long iters,
+				      enum bench_impl impl)
 {
 	unsigned long i;
 	u64 t0;
 
 	t0 = ktime_get_ns();
 	for (i = 0; i < iters; i++) {
-		void *obj = bench_alloc(bs, impl);
+		void *obj = bench_alloc(bs, impl, GFP_KERNEL);
 
 		if (unlikely(!obj))
 			return BENCH_FAIL;
@@ -271,35 +286,18 @@ static __always_inline u64 pair_loop(struct bench_size *bs,
 	return ktime_get_ns() - t0;
 }
 
-static noinline u64 pair_sheaf(struct bench_size *bs,
-			       const struct bench_params *p)
+static __always_inline u64 pair_loop(struct bench_size *bs,
+				     const struct bench_params *p,
+				     enum bench_impl impl)
 {
-	return pair_loop(bs, p->iters, IMPL_SHEAF);
+	return pair_iters(bs, p->iters, impl);
 }
 
-static noinline u64 pair_wrapped(struct bench_size *bs,
-				 const struct bench_params *p)
-{
-	return pair_loop(bs, p->iters, IMPL_WRAPPED);
-}
-
-static noinline u64 pair_slab(struct bench_size *bs,
-			      const struct bench_params *p)
-{
-	return pair_loop(bs, p->iters, IMPL_SLAB);
-}
-
-static noinline u64 pair_array(struct bench_size *bs,
-			       const struct bench_params *p)
-{
-	return pair_loop(bs, p->iters, IMPL_ARRAY);
-}
-
-static noinline u64 pair_array0(struct bench_size *bs,
-				const struct bench_params *p)
-{
-	return pair_loop(bs, p->iters, IMPL_ARRAY0);
-}
+BENCH_LOOP(pair, sheaf, IMPL_SHEAF)
+BENCH_LOOP(pair, wrapped, IMPL_WRAPPED)
+BENCH_LOOP(pair, slab, IMPL_SLAB)
+BENCH_LOOP(pair, array, IMPL_ARRAY)
+BENCH_LOOP(pair, array0, IMPL_ARRAY0)
 
 /* ===== b) batches ===================================================== */
 
@@ -315,7 +313,7 @@ static __always_inline u64 batch_loop(struct bench_size *bs,
 	t0 = ktime_get_ns();
 	for (it = 0; it < p->iters; it++) {
 		for (i = 0; i < n; i++) {
-			objs[i] = bench_alloc(bs, impl);
+			objs[i] = bench_alloc(bs, impl, GFP_KERNEL);
 			if (unlikely(!objs[i])) {
 				while (i--)
 					bench_free(bs, impl, objs[i]);
@@ -333,17 +331,8 @@ static __always_inline u64 batch_loop(struct bench_size *bs,
 	return ktime_get_ns() - t0;
 }
 
-static noinline u64 batch_sheaf(struct bench_size *bs,
-				const struct bench_params *p)
-{
-	return batch_loop(bs, p, IMPL_SHEAF);
-}
-
-static noinline u64 batch_slab(struct bench_size *bs,
-			       const struct bench_params *p)
-{
-	return batch_loop(bs, p, IMPL_SLAB);
-}
+BENCH_LOOP(batch, sheaf, IMPL_SHEAF)
+BENCH_LOOP(batch, slab, IMPL_SLAB)
 
 /* The capacity sweep: batches on a sheafcache of a chosen capacity. */
 static noinline u64 batch_sweep(struct bench_size *bs,
@@ -409,9 +398,13 @@ static noinline u64 guar_sheaf(struct bench_size *bs,
 	return ktime_get_ns() - t0;
 }
 
-/* A mempool reserves nothing per call: it allocates what it uses. */
-static noinline u64 guar_mempool(struct bench_size *bs,
-				 const struct bench_params *p)
+/*
+ * What a caller without a guarantee does: allocate under the lock, with
+ * GFP_ATOMIC, what it turns out to need.
+ */
+static __always_inline u64 guar_loop(struct bench_size *bs,
+				     const struct bench_params *p,
+				     enum bench_impl impl)
 {
 	unsigned int i, used = p->used;
 	void **objs = bench_objs;
@@ -422,16 +415,19 @@ static noinline u64 guar_mempool(struct bench_size *bs,
 	for (it = 0; it < p->iters; it++) {
 		spin_lock_irqsave(&bench_lock, flags);
 		for (i = 0; i < used; i++)
-			objs[i] = mempool_alloc(bs->pool, GFP_ATOMIC);
+			objs[i] = bench_alloc(bs, impl, GFP_ATOMIC);
 		spin_unlock_irqrestore(&bench_lock, flags);
 		for (i = 0; i < used; i++) {
 			if (unlikely(!objs[i]))
 				return BENCH_FAIL;
-			mempool_free(objs[i], bs->pool);
+			bench_free(bs, impl, objs[i]);
 		}
 	}
 	return ktime_get_ns() - t0;
 }
+
+/* A mempool reserves nothing per call: it allocates what it uses. */
+BENCH_LOOP(guar, mempool, IMPL_MEMPOOL)
 
 static noinline u64 guar_bulk(struct bench_size *bs,
 			      const struct bench_params *p)
@@ -460,28 +456,7 @@ static noinline u64 guar_bulk(struct bench_size *bs,
 }
 
 /* Not a guarantee: what the same allocations cost straight from slab. */
-static noinline u64 guar_slab(struct bench_size *bs,
-			      const struct bench_params *p)
-{
-	unsigned int i, used = p->used;
-	void **objs = bench_objs;
-	unsigned long flags, it;
-	u64 t0;
-
-	t0 = ktime_get_ns();
-	for (it = 0; it < p->iters; it++) {
-		spin_lock_irqsave(&bench_lock, flags);
-		for (i = 0; i < used; i++)
-			objs[i] = kmem_cache_alloc(bs->base, GFP_ATOMIC);
-		spin_unlock_irqrestore(&bench_lock, flags);
-		for (i = 0; i < used; i++) {
-			if (unlikely(!objs[i]))
-				return BENCH_FAIL;
-			kmem_cache_free(bs->base, objs[i]);
-		}
-	}
-	return ktime_get_ns() - t0;
-}
+BENCH_LOOP(guar, slab, IMPL_SLAB)
 
 /*
  * sheaf_cache_alloc_from_sheaf() alone, IRQs off as its callers have
@@ -897,7 +872,7 @@ static u64 bench_produce(struct bench_thread *t)
 
 	t0 = ktime_get_ns();
 	for (i = 0; i < t->iters; i++) {
-		void *obj = bench_alloc(t->bs, t->impl);
+		void *obj = bench_alloc(t->bs, t->impl, GFP_KERNEL);
 
 		/* Keep going on failure: the consumer waits for iters. */
 		if (unlikely(!obj))
@@ -936,11 +911,11 @@ static u64 bench_pairs(struct bench_thread *t)
 {
 	switch (t->impl) {
 	case IMPL_SHEAF:
-		return pair_loop(t->bs, t->iters, IMPL_SHEAF);
+		return pair_iters(t->bs, t->iters, IMPL_SHEAF);
 	case IMPL_ARRAY:
-		return pair_loop(t->bs, t->iters, IMPL_ARRAY);
+		return pair_iters(t->bs, t->iters, IMPL_ARRAY);
 	default:
-		return pair_loop(t->bs, t->iters, IMPL_SLAB);
+		return pair_iters(t->bs, t->iters, IMPL_SLAB);
 	}
 }
 

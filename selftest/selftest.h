@@ -25,6 +25,14 @@ struct fx {
 
 extern char *memcg_dir;
 
+/* What st_fill_cpu() frees, on the CPU work_on_cpu() runs it on. */
+struct st_fill {
+	struct sheaf_cache *sc;
+	unsigned int n;
+};
+
+long st_fill_cpu(void *arg);
+
 void st_ctor(void *obj);
 int fx_init(struct fx *fx, unsigned int max_full, unsigned int max_empty);
 void fx_fini(struct fx *fx);

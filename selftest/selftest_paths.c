@@ -17,10 +17,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/delay.h>
-#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
@@ -351,9 +349,6 @@ FX_TEST(alloc_irqs_off, 1, 1)
 	unsigned long flags;
 	void *obj;
 
-	/* On PREEMPT_RT, slab and so sheafcache may not run with IRQs off. */
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
-		return sc_test_skip("IRQs off on PREEMPT_RT");
 	local_irq_save(flags);
 	obj = sheaf_cache_alloc(fx->sc, GFP_ATOMIC);
 	local_irq_restore(flags);
@@ -447,9 +442,6 @@ FX_TEST(free_irqs_off, 1, 1)
 	unsigned long flags;
 	void *obj;
 
-	/* On PREEMPT_RT, slab and so sheafcache may not run with IRQs off. */
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
-		return sc_test_skip("IRQs off on PREEMPT_RT");
 	fx_free_new(fx, 3 * CAP);
 	obj = kmem_cache_alloc(fx->base, GFP_KERNEL);
 	local_irq_save(flags);
@@ -884,17 +876,16 @@ static int test_destroy_returns_everything(void)
 
 /* ===== CPU hotplug ==================================================== */
 
-struct on_cpu {
-	struct fx *fx;
-	struct completion done;
-};
-
-static int free_on_cpu_fn(void *arg)
+/* Free @f->n new objects on this CPU: they fill its sheaves, then the barn. */
+long st_fill_cpu(void *arg)
 {
-	struct on_cpu *oc = arg;
+	struct st_fill *f = arg;
+	struct kmem_cache *base = sheaf_cache_base(f->sc);
+	unsigned int i;
 
-	fx_free_new(oc->fx, 3 * CAP);
-	complete(&oc->done);
+	for (i = 0; i < f->n; i++)
+		sheaf_cache_free(f->sc, kmem_cache_alloc_node(base, GFP_KERNEL,
+							      numa_mem_id()));
 	return 0;
 }
 
@@ -902,9 +893,8 @@ static int free_on_cpu_fn(void *arg)
 static int test_cpu_dead_flushes(void)
 {
 	unsigned int cpu = cpumask_last(cpu_online_mask);
-	struct on_cpu oc;
-	struct task_struct *t;
 	unsigned long cached;
+	struct st_fill f;
 	struct fx fx;
 	int ret;
 
@@ -913,44 +903,34 @@ static int test_cpu_dead_flushes(void)
 	ret = fx_init(&fx, 0, 0);
 	if (ret)
 		return ret;
-	oc.fx = &fx;
-	init_completion(&oc.done);
-	t = kthread_create(free_on_cpu_fn, &oc, "sc_st_cpu%u", cpu);
-	if (IS_ERR(t)) {
-		fx_fini(&fx);
-		return PTR_ERR(t);
-	}
-	kthread_bind(t, cpu);
-	wake_up_process(t);
-	wait_for_completion(&oc.done);
+	f.sc = fx.sc;
+	f.n = 3 * CAP;
+	work_on_cpu(cpu, st_fill_cpu, &f);
 
 	cached = sheaf_cache_cached_objects(fx.sc);
 	ret = remove_cpu(cpu);
 	if (ret) {
-		pr_info("# cpu%u cannot go offline (%d)\n", cpu, ret);
 		fx_fini(&fx);
 		return sc_test_skip("the CPU cannot go offline");
 	}
-	ret = 0;
-	if (sheaf_cache_stat(fx.sc, SC_CPU_DEAD) != 1 ||
-	    per_cpu_ptr(fx.sc->cpu, cpu)->main->size ||
-	    per_cpu_ptr(fx.sc->cpu, cpu)->spare ||
-	    sheaf_cache_cached_objects(fx.sc) != cached - 2 * CAP) {
-		pr_info("# cached %lu -> %lu\n", cached,
-			sheaf_cache_cached_objects(fx.sc));
-		ret = -EINVAL;
-	}
-	if (add_cpu(cpu))
-		ret = -EIO;
+	EXPECT_STAT(&fx, SC_CPU_DEAD, 1);
+	EXPECT_EQ(per_cpu_ptr(fx.sc->cpu, cpu)->main->size, 0);
+	EXPECT(!per_cpu_ptr(fx.sc->cpu, cpu)->spare);
+	EXPECT_EQ(sheaf_cache_cached_objects(fx.sc), cached - 2 * CAP);
+	EXPECT(!add_cpu(cpu));
 	fx_fini(&fx);
-	return ret;
+	return 0;
 }
 
 /* ===== Runner ========================================================= */
 
-/* Flags of a case: run in quick mode too; only with memcg_dir=. */
+/*
+ * Flags of a case: run in quick mode too; only with memcg_dir=; IRQs off,
+ * which PREEMPT_RT does not allow slab (and so sheafcache) to run with.
+ */
 #define ST_QUICK	BIT(0)
 #define ST_MEMCG	BIT(1)
+#define ST_IRQS_OFF	BIT(2)
 
 static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE_ATTR(create_rejects_bad_args, ST_QUICK),
@@ -960,12 +940,12 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(alloc_fast),
 	SC_TEST_CASE(alloc_swap),
 	SC_TEST_CASE(alloc_barn_get),
-	SC_TEST_CASE(alloc_irqs_off),
+	SC_TEST_CASE_ATTR(alloc_irqs_off, ST_IRQS_OFF),
 	SC_TEST_CASE(reentrant),
 	SC_TEST_CASE(free_spare_slot),
 	SC_TEST_CASE(free_swap),
 	SC_TEST_CASE_ATTR(free_flush, ST_QUICK),
-	SC_TEST_CASE(free_irqs_off),
+	SC_TEST_CASE_ATTR(free_irqs_off, ST_IRQS_OFF),
 	SC_TEST_CASE(zeroing),
 	SC_TEST_CASE(ctor_not_zeroed),
 	SC_TEST_CASE(typesafe_rcu_zeroing),
@@ -1004,6 +984,8 @@ static int st_filter(const struct sc_test_case *c)
 		return SC_TEST_OMIT;
 	if (quick && !(c->attr & ST_QUICK))
 		return sc_test_skip("quick");
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && (c->attr & ST_IRQS_OFF))
+		return sc_test_skip("IRQs off on PREEMPT_RT");
 	return 0;
 }
 

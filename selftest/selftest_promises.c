@@ -402,24 +402,6 @@ int test_numa_remote_free(void)
 	return 0;
 }
 
-struct st_fill {
-	struct sheaf_cache *sc;
-	unsigned int n;
-};
-
-/* Free @n new objects of this CPU's node: they fill the sheaves, then the barn. */
-static long st_fill_barn(void *arg)
-{
-	struct st_fill *f = arg;
-	struct kmem_cache *base = sheaf_cache_base(f->sc);
-	unsigned int i;
-
-	for (i = 0; i < f->n; i++)
-		sheaf_cache_free(f->sc, kmem_cache_alloc_node(base, GFP_KERNEL,
-							      numa_mem_id()));
-	return 0;
-}
-
 /*
  * The shrinker is NUMA-aware: it counts the objects (not the empty
  * sheaves) of the node under pressure, and a scan of one object there
@@ -444,8 +426,8 @@ int test_shrinker_per_node(void)
 		return PTR_ERR(f.sc);
 	s = f.sc->shrinker;
 	/* Main and spare full, then two full sheaves in each node's barn. */
-	work_on_cpu(cpu0, st_fill_barn, &f);
-	work_on_cpu(cpu1, st_fill_barn, &f);
+	work_on_cpu(cpu0, st_fill_cpu, &f);
+	work_on_cpu(cpu1, st_fill_cpu, &f);
 	EXPECT(f.sc->barns[0]->nr_full == 2 && f.sc->barns[1]->nr_full == 2);
 	ctl.nid = 0;
 	EXPECT(s->count_objects(s, &ctl) == 2 * CAP);

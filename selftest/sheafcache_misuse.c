@@ -33,11 +33,15 @@ static long base_objects;	/* the base's count before the test */
 static struct sheaf_cache *left[2];
 static struct kmem_cache *left_base;
 
-static struct sheaf_cache *mk_cache(const char *name)
+/* A cache over @b, left for test_nothing_lost() to check and destroy. */
+static struct sheaf_cache *mk_cache(const char *name, struct kmem_cache *b)
 {
 	struct sheaf_cache_args args = { .sheaf_capacity = 8 };
+	struct sheaf_cache *sc = sheaf_cache_create(name, b, &args);
 
-	return sheaf_cache_create(name, base, &args);
+	if (!IS_ERR(sc))
+		left[!!left[0]] = sc;
+	return sc;
 }
 
 /* The cache takes and gives back objects as before. */
@@ -75,13 +79,12 @@ static bool nothing_lost(long held)
 /* A sheaf returned twice: the second return is refused. */
 static int test_return_twice(void)
 {
-	struct sheaf_cache *sc = mk_cache("misuse");
+	struct sheaf_cache *sc = mk_cache("misuse", base);
 	struct sheaf *sheaf;
 	unsigned long cached;
 
 	if (IS_ERR(sc))
 		return PTR_ERR(sc);
-	left[0] = sc;
 	sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, 4);
 	if (!EXPECT(sheaf))
 		return 0;
@@ -104,14 +107,12 @@ static int test_return_wrong_cache(void)
 	left_base = st_base("sc_misuse_other", OBJ_SIZE, 0, NULL);
 	if (!left_base)
 		return -ENOMEM;
-	sc = mk_cache("misuse");
+	sc = mk_cache("misuse", base);
 	if (IS_ERR(sc))
 		return PTR_ERR(sc);
-	left[0] = sc;
-	other = sheaf_cache_create("misuse_other", left_base, NULL);
+	other = mk_cache("misuse_other", left_base);
 	if (IS_ERR(other))
 		return PTR_ERR(other);
-	left[1] = other;
 	sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, 4);
 	if (!EXPECT(sheaf))
 		return 0;
@@ -130,7 +131,7 @@ static int test_return_wrong_cache(void)
  */
 static int test_destroy_with_sheaf_out(void)
 {
-	struct sheaf_cache *sc = mk_cache("misuse");
+	struct sheaf_cache *sc = mk_cache("misuse", base);
 	void *objs[3];
 	struct sheaf *sheaf;
 	unsigned int i;
@@ -138,11 +139,10 @@ static int test_destroy_with_sheaf_out(void)
 	if (IS_ERR(sc))
 		return PTR_ERR(sc);
 	sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, 5);
-	if (!sheaf) {
-		sheaf_cache_destroy(sc);
+	if (!sheaf)
 		return -ENOMEM;
-	}
 	sheaf_cache_destroy(sc);
+	left[0] = NULL;
 	/* A refill has no sheaves to use any more: refused, sheaf intact. */
 	EXPECT_EQ(sheaf_cache_refill_sheaf(sc, GFP_KERNEL, &sheaf, 8), -EINVAL);
 	EXPECT_EQ(sheaf_cache_refill_sheaf(sc, GFP_KERNEL, &sheaf, 100),
@@ -162,13 +162,12 @@ static int test_destroy_with_sheaf_out(void)
 /* With check_frees=1, an object that is no slab object is refused. */
 static int test_foreign_object(void)
 {
-	struct sheaf_cache *sc = mk_cache("misuse");
+	struct sheaf_cache *sc = mk_cache("misuse", base);
 	unsigned long cached;
 	struct page *page;
 
 	if (IS_ERR(sc))
 		return PTR_ERR(sc);
-	left[0] = sc;
 	page = alloc_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
@@ -192,12 +191,11 @@ static int test_null_cache_alloc(void)
 /* Freeing to no cache: the object still goes back to its slab cache. */
 static int test_null_cache_free(void)
 {
-	struct sheaf_cache *sc = mk_cache("misuse");
+	struct sheaf_cache *sc = mk_cache("misuse", base);
 	void *obj;
 
 	if (IS_ERR(sc))
 		return PTR_ERR(sc);
-	left[0] = sc;
 	obj = sheaf_cache_alloc(sc, GFP_KERNEL);
 	if (!EXPECT(obj))
 		return 0;
@@ -216,10 +214,8 @@ static int test_nothing_lost(void)
 {
 	unsigned int i;
 
-	if (!left[0])
-		left[0] = mk_cache("misuse");
-	if (IS_ERR(left[0]))
-		return PTR_ERR(left[0]);
+	if (!left[0] && IS_ERR(mk_cache("misuse", base)))
+		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(left) && left[i]; i++) {
 		EXPECT(cache_works(left[i]));
 		sheaf_cache_destroy(left[i]);

@@ -25,10 +25,19 @@ static bool tt_armed(unsigned int slab, unsigned int sheaf)
 	return slab_pct == slab && sheaf_pct == sheaf;
 }
 
-/* Single-CPU cases: counters are exact with migration disabled. */
-static int tt_faults_open(struct tt_cache *c, unsigned int max_full)
+/*
+ * A cache for a case that wants failslab at @slab % and fail_sheaf_alloc
+ * at @sheaf %, or a skip. Single-CPU cases: counters are exact with
+ * migration disabled.
+ */
+static int tt_faults_open(struct tt_cache *c, unsigned int max_full,
+			  unsigned int slab, unsigned int sheaf)
 {
-	int ret = tt_open(c, CAP, max_full, MAX_FULL);
+	int ret;
+
+	if (!tt_armed(slab, sheaf))
+		return sc_test_skip("not the faults the shell armed");
+	ret = tt_open(c, CAP, max_full, MAX_FULL);
 
 	if (!ret)
 		migrate_disable();
@@ -48,9 +57,7 @@ int test_prefill_fails_cleanly(void)
 	struct tt_cache c;
 	int ret;
 
-	if (!tt_armed(100, 0))
-		return sc_test_skip("not the faults the shell armed");
-	ret = tt_faults_open(&c, MAX_FULL);
+	ret = tt_faults_open(&c, MAX_FULL, 100, 0);
 	if (ret)
 		return ret;
 	tt_fail(true);
@@ -78,9 +85,7 @@ int test_refill_enomem_keeps_sheaf(void)
 	unsigned int i;
 	int ret;
 
-	if (!tt_armed(100, 0))
-		return sc_test_skip("not the faults the shell armed");
-	ret = tt_faults_open(&c, MAX_FULL);
+	ret = tt_faults_open(&c, MAX_FULL, 100, 0);
 	if (ret)
 		return ret;
 	sheaf = sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, CAP);
@@ -157,9 +162,7 @@ int test_prefilled_sheaf_survives(void)
 	struct tt_cache c;
 	int ret;
 
-	if (!tt_armed(100, 0))
-		return sc_test_skip("not the faults the shell armed");
-	ret = tt_faults_open(&c, MAX_FULL);
+	ret = tt_faults_open(&c, MAX_FULL, 100, 0);
 	if (ret)
 		return ret;
 	regular = sheaf_cache_prefill_sheaf(c.sc, GFP_KERNEL, CAP);
@@ -201,9 +204,7 @@ int test_fast_path_falls_back(void)
 	unsigned int i;
 	int ret;
 
-	if (!tt_armed(100, 0))
-		return sc_test_skip("not the faults the shell armed");
-	ret = tt_faults_open(&c, MAX_FULL);
+	ret = tt_faults_open(&c, MAX_FULL, 100, 0);
 	if (ret)
 		return ret;
 	EXPECT(!tt_fill(c.sc, (MAX_FULL + 2) * CAP));
@@ -241,9 +242,7 @@ int test_sheaf_alloc_fails(void)
 	u64 sheaves;
 	int ret;
 
-	if (!tt_armed(0, 100))
-		return sc_test_skip("not the faults the shell armed");
-	ret = tt_faults_open(&c, 1);
+	ret = tt_faults_open(&c, 1, 0, 100);
 	if (ret)
 		return ret;
 	sheaves = sheaf_cache_stat(c.sc, SC_SHEAF_ALLOC);
@@ -285,9 +284,9 @@ int test_nofail_prefill_succeeds(void)
 	unsigned int fails;
 	int ret;
 
-	if (!tt_armed(0, 100) && !tt_armed(100, 0))
-		return sc_test_skip("not the faults the shell armed");
-	ret = tt_faults_open(&c, 1);
+	/* Whichever fails, the base or the sheaves, NOFAIL succeeds. */
+	ret = tt_faults_open(&c, 1, slab_pct == 100 ? 100 : 0,
+			     slab_pct == 100 ? 0 : 100);
 	if (ret)
 		return ret;
 	tt_fail(true);

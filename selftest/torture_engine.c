@@ -259,7 +259,7 @@ enum tt_until {
 
 /* A timed run: what it does, and what it found. */
 struct tt_spec {
-	const u16 *mix;		/* weight of each operation */
+	u16 mix[TT_NR_OPS];	/* weight of each operation */
 	bool bound;		/* a thread bound to each online CPU */
 	bool irq;		/* hrtimers on each thread's CPU */
 	bool hotplug;		/* CPUs come and go: check the dead ones */
@@ -572,37 +572,56 @@ static void (* const tt_ops[TT_NR_OPS])(struct tt_thread *t) = {
 	[OP_PEEK]		= op_peek,
 };
 
-/* Weights of the operations, per mille. */
-static const u16 mix_stress[TT_NR_OPS] = {
-	[OP_ALLOC] = 350, [OP_ALLOC_ZERO] = 20, [OP_ALLOC_IRQOFF] = 30,
-	[OP_FREE] = 300, [OP_FREE_IRQOFF] = 30, [OP_PASS] = 80,
-	[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_PEEK] = 10,
+/* The timed run of each mode; operations weighed per mille. */
+static const struct tt_spec spec_stress = {
+	.mix = {
+		[OP_ALLOC] = 350, [OP_ALLOC_ZERO] = 20, [OP_ALLOC_IRQOFF] = 30,
+		[OP_FREE] = 300, [OP_FREE_IRQOFF] = 30, [OP_PASS] = 80,
+		[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_PEEK] = 10,
+	},
+	.bound = true,
 };
 
 /* The stress, and now and then a shrink racing with the CPUs' deaths. */
-static const u16 mix_hotplug[TT_NR_OPS] = {
-	[OP_ALLOC] = 350, [OP_ALLOC_ZERO] = 20, [OP_ALLOC_IRQOFF] = 30,
-	[OP_FREE] = 300, [OP_FREE_IRQOFF] = 30, [OP_PASS] = 80,
-	[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_SHRINK] = 1,
-	[OP_PEEK] = 9,
+static const struct tt_spec spec_hotplug = {
+	.mix = {
+		[OP_ALLOC] = 350, [OP_ALLOC_ZERO] = 20, [OP_ALLOC_IRQOFF] = 30,
+		[OP_FREE] = 300, [OP_FREE_IRQOFF] = 30, [OP_PASS] = 80,
+		[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_SHRINK] = 1,
+		[OP_PEEK] = 9,
+	},
+	.hotplug = true,
+	.until = TT_UNTIL_CPU_DEATHS,
 };
 
-static const u16 mix_faults[TT_NR_OPS] = {
-	[OP_ALLOC] = 330, [OP_ALLOC_IRQOFF] = 20, [OP_FREE] = 300,
-	[OP_FREE_IRQOFF] = 20, [OP_PASS] = 50, [OP_RECEIVE] = 50,
-	[OP_PREFILL] = 130, [OP_SHEAF] = 100,
+static const struct tt_spec spec_faults = {
+	.mix = {
+		[OP_ALLOC] = 330, [OP_ALLOC_IRQOFF] = 20, [OP_FREE] = 300,
+		[OP_FREE_IRQOFF] = 20, [OP_PASS] = 50, [OP_RECEIVE] = 50,
+		[OP_PREFILL] = 130, [OP_SHEAF] = 100,
+	},
+	.bound = true,
+	.faults = true,
+	.until = TT_UNTIL_FAILURES,
 };
 
 /* Nothing but the fast paths, for interrupts to land in. */
-static const u16 mix_irq[TT_NR_OPS] = {
-	[OP_ALLOC] = 500, [OP_FREE] = 500,
+static const struct tt_spec spec_irq = {
+	.mix = { [OP_ALLOC] = 500, [OP_FREE] = 500 },
+	.bound = true,
+	.irq = true,
+	.until = TT_UNTIL_REENTRANT,
 };
 
-static const u16 mix_soak[TT_NR_OPS] = {
-	[OP_ALLOC] = 250, [OP_ALLOC_ZERO] = 30, [OP_ALLOC_IRQOFF] = 40,
-	[OP_FREE] = 230, [OP_FREE_IRQOFF] = 40, [OP_PASS] = 80,
-	[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_SHEAF] = 100,
-	[OP_SHRINK] = 2, [OP_PEEK] = 48,
+static const struct tt_spec spec_soak = {
+	.mix = {
+		[OP_ALLOC] = 250, [OP_ALLOC_ZERO] = 30, [OP_ALLOC_IRQOFF] = 40,
+		[OP_FREE] = 230, [OP_FREE_IRQOFF] = 40, [OP_PASS] = 80,
+		[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_SHEAF] = 100,
+		[OP_SHRINK] = 2, [OP_PEEK] = 48,
+	},
+	.bound = true,
+	.irq = true,
 };
 
 static enum tt_op tt_pick(struct tt_thread *t)
@@ -1026,6 +1045,8 @@ static int tt_timed(const struct tt_spec *spec)
 	kvfree(run->threads);
 	kfree(run);
 	tt_res.ran = true;
+	/* No owner found one of its objects changed hands. */
+	EXPECT_EQ(tt_res.n[TT_ERRORS], 0);
 	return 0;
 }
 
@@ -1063,32 +1084,16 @@ int test_base_accounting(void)
 
 int test_stress(void)
 {
-	static const struct tt_spec spec = {
-		.mix = mix_stress,
-		.bound = true,
-	};
-	int ret = tt_timed(&spec);
+	int ret = tt_timed(&spec_stress);
 
-	if (ret)
-		return ret;
-	EXPECT_EQ(tt_res.n[TT_ERRORS], 0);
-	EXPECT(tt_res.n[TT_FROM_SHEAF]);
-	return 0;
+	if (!ret)
+		EXPECT(tt_res.n[TT_FROM_SHEAF]);
+	return ret;
 }
 
 int test_stress_under_hotplug(void)
 {
-	static const struct tt_spec spec = {
-		.mix = mix_hotplug,
-		.hotplug = true,
-		.until = TT_UNTIL_CPU_DEATHS,
-	};
-	int ret = tt_timed(&spec);
-
-	if (ret)
-		return ret;
-	EXPECT_EQ(tt_res.n[TT_ERRORS], 0);
-	return 0;
+	return tt_timed(&spec_hotplug);
 }
 
 int test_cpus_went_offline(void)
@@ -1115,17 +1120,10 @@ int test_nothing_stranded(void)
 
 int test_irq_stress(void)
 {
-	static const struct tt_spec spec = {
-		.mix = mix_irq,
-		.bound = true,
-		.irq = true,
-		.until = TT_UNTIL_REENTRANT,
-	};
-	int ret = tt_timed(&spec);
+	int ret = tt_timed(&spec_irq);
 
 	if (ret)
 		return ret;
-	EXPECT_EQ(tt_res.n[TT_ERRORS], 0);
 	EXPECT(tt_res.hard_ops);
 	EXPECT(tt_res.soft_ops);
 	return 0;
@@ -1147,19 +1145,13 @@ int test_reentrant_fired(void)
 
 int test_soak(void)
 {
-	static const struct tt_spec spec = {
-		.mix = mix_soak,
-		.bound = true,
-		.irq = true,
-	};
-	int ret = tt_timed(&spec);
+	int ret = tt_timed(&spec_soak);
 	unsigned int op;
 
 	if (ret)
 		return ret;
 	pr_info("# soak: %llu operations, %llu of them from interrupts\n",
 		tt_res.n[TT_OPS], tt_res.hard_ops + tt_res.soft_ops);
-	EXPECT_EQ(tt_res.n[TT_ERRORS], 0);
 	/* Failures are not injected here; everything else must have run. */
 	for (op = TT_ALLOC; op < TT_ERRORS; op++) {
 		if (op == TT_ALLOC_NULL || op == TT_PREFILL_NULL ||
@@ -1178,25 +1170,18 @@ int test_soak(void)
  */
 int test_stress_with_faults(void)
 {
-	static const struct tt_spec spec = {
-		.mix = mix_faults,
-		.bound = true,
-		.faults = true,
-		.until = TT_UNTIL_FAILURES,
-	};
 	u64 seen;
 	int ret;
 
 	if ((!slab_pct && !sheaf_pct) || (slab_pct && !tt_failslab_ready))
 		return sc_test_skip("no faults armed");
-	ret = tt_timed(&spec);
+	ret = tt_timed(&spec_faults);
 	if (ret)
 		return ret;
 	seen = tt_res.stat[SC_REFILL_FAIL] + tt_res.stat[SC_PREFILL_FAIL] +
 	       tt_res.n[TT_ALLOC_NULL];
 	pr_info("# failslab %u%%, fail_sheaf_alloc %u%%: %llu failures seen\n",
 		slab_pct, sheaf_pct, seen);
-	EXPECT_EQ(tt_res.n[TT_ERRORS], 0);
 	EXPECT(seen);
 	EXPECT(tt_res.n[TT_FROM_SHEAF]);
 	/* Callers saw failures, returned cleanly (the helpers checked). */

@@ -235,78 +235,69 @@ int tt_fill(struct sheaf_cache *sc, unsigned int n)
 
 /* ===== Modes and the runner =========================================== */
 
-#define CASE(n)	SC_TEST_CASE(n)
-
-static const struct sc_test_case faults_cases[] = {
-	CASE(prefill_fails_cleanly),
-	CASE(refill_enomem_keeps_sheaf),
-	CASE(prefilled_sheaf_survives),
-	CASE(fast_path_falls_back),
-	CASE(sheaf_alloc_fails),
-	CASE(nofail_prefill_succeeds),
-	CASE(stress_with_faults),
-	CASE(stats_consistent),
-	CASE(base_accounting),
+/* The modes, as case flags: each case runs in the modes it names. */
+enum {
+	TT_FAULTS	= BIT(0),
+	TT_STRESS	= BIT(1),
+	TT_HOTPLUG	= BIT(2),
+	TT_IRQ		= BIT(3),
+	TT_PRESSURE	= BIT(4),
+	TT_SOAK		= BIT(5),
+	/* Not a mode: at unload, when keep=1 left a cache. */
+	TT_KEPT_CASES	= BIT(6),
 };
 
-static const struct sc_test_case stress_cases[] = {
-	CASE(stress),
-	CASE(stats_consistent),
-	CASE(base_accounting),
-};
+#define TT_TIMED	(TT_FAULTS | TT_STRESS | TT_HOTPLUG | TT_IRQ | TT_SOAK)
+#define CASE(n, modes)	SC_TEST_CASE_ATTR(n, modes)
 
-static const struct sc_test_case hotplug_cases[] = {
-	CASE(stress_under_hotplug),
-	CASE(cpus_went_offline),
-	CASE(nothing_stranded),
-	CASE(stats_consistent),
-	CASE(base_accounting),
-};
-
-static const struct sc_test_case irq_cases[] = {
-	CASE(irq_stress),
-	CASE(reentrant_fired),
-	CASE(stats_consistent),
-	CASE(base_accounting),
-};
-
-static const struct sc_test_case pressure_cases[] = {
-	CASE(shrinker_under_pressure),
-	CASE(shrink_returns_everything),
-	CASE(base_accounting),
-	CASE(kept_for_drop_caches),
-};
-
-static const struct sc_test_case soak_cases[] = {
-	CASE(soak),
-	CASE(stats_consistent),
-	CASE(base_accounting),
-};
-
-/* Checked at unload when keep=1 left a cache. */
-static const struct sc_test_case kept_cases[] = {
-	CASE(drop_caches_emptied_barns),
-	CASE(kept_cache_works),
-	CASE(kept_cache_accounting),
+/* In the order they run: every mode checks the counters and the base last. */
+static const struct sc_test_case tt_cases[] = {
+	CASE(prefill_fails_cleanly, TT_FAULTS),
+	CASE(refill_enomem_keeps_sheaf, TT_FAULTS),
+	CASE(prefilled_sheaf_survives, TT_FAULTS),
+	CASE(fast_path_falls_back, TT_FAULTS),
+	CASE(sheaf_alloc_fails, TT_FAULTS),
+	CASE(nofail_prefill_succeeds, TT_FAULTS),
+	CASE(stress_with_faults, TT_FAULTS),
+	CASE(stress, TT_STRESS),
+	CASE(stress_under_hotplug, TT_HOTPLUG),
+	CASE(cpus_went_offline, TT_HOTPLUG),
+	CASE(nothing_stranded, TT_HOTPLUG),
+	CASE(irq_stress, TT_IRQ),
+	CASE(reentrant_fired, TT_IRQ),
+	CASE(shrinker_under_pressure, TT_PRESSURE),
+	CASE(shrink_returns_everything, TT_PRESSURE),
+	CASE(soak, TT_SOAK),
+	CASE(stats_consistent, TT_TIMED),
+	CASE(base_accounting, TT_TIMED | TT_PRESSURE),
+	CASE(kept_for_drop_caches, TT_PRESSURE),
+	CASE(drop_caches_emptied_barns, TT_KEPT_CASES),
+	CASE(kept_cache_works, TT_KEPT_CASES),
+	CASE(kept_cache_accounting, TT_KEPT_CASES),
 };
 
 struct tt_mode {
 	const char *name;
-	const struct sc_test_case *cases;
-	unsigned int nr;
+	unsigned long flag;
 	unsigned int ms;	/* default duration of a timed run */
 };
 
-#define MODE(n, ms)	{ #n, n##_cases, ARRAY_SIZE(n##_cases), ms }
-
 static const struct tt_mode tt_modes[] = {
-	MODE(faults, 3000),
-	MODE(stress, 5000),
-	MODE(hotplug, 10000),
-	MODE(irq, 5000),
-	MODE(pressure, 0),
-	MODE(soak, 30000),
+	{ "faults",	TT_FAULTS,	3000 },
+	{ "stress",	TT_STRESS,	5000 },
+	{ "hotplug",	TT_HOTPLUG,	10000 },
+	{ "irq",	TT_IRQ,		5000 },
+	{ "pressure",	TT_PRESSURE,	0 },
+	{ "soak",	TT_SOAK,	30000 },
 };
+
+/* The cases of the mode running, or of the unload. */
+static unsigned long tt_running;
+
+static int tt_filter(const struct sc_test_case *c)
+{
+	return c->attr & tt_running ? 0 : SC_TEST_OMIT;
+}
 
 /* One line with every figure, for the harness's closing note. */
 static void tt_summary(unsigned int cases, unsigned int failed)
@@ -318,6 +309,19 @@ static void tt_summary(unsigned int cases, unsigned int failed)
 		mode, seed, cases, failed, tt_fig.refill_fail,
 		tt_fig.alloc_null, tt_fig.cpu_dead, tt_fig.irq_ops,
 		tt_fig.reentrant, tt_fig.ops, tt_fig.unaccounted, inexact);
+}
+
+/* The running mode's cases as one KTAP document; how many failed. */
+static unsigned int tt_run(unsigned long flag)
+{
+	unsigned int failed, i, nr = 0;
+
+	tt_running = flag;
+	failed = sc_test_run(tt_cases, ARRAY_SIZE(tt_cases), tt_filter);
+	for (i = 0; i < ARRAY_SIZE(tt_cases); i++)
+		nr += !tt_filter(&tt_cases[i]);
+	tt_summary(nr, failed);
+	return failed;
 }
 
 static int __init torture_init(void)
@@ -345,8 +349,7 @@ static int __init torture_init(void)
 	if (slab_pct)
 		tt_failslab_mark();
 
-	failed = sc_test_run(m->cases, m->nr, NULL);
-	tt_summary(m->nr, failed);
+	failed = tt_run(m->flag);
 	if (failed && tt_kept.sc)
 		tt_close(&tt_kept, 0);
 	if (!tt_kept.sc)
@@ -356,12 +359,9 @@ static int __init torture_init(void)
 
 static void __exit torture_exit(void)
 {
-	unsigned int failed;
-
 	if (!tt_kept.sc)
 		return;
-	failed = sc_test_run(kept_cases, ARRAY_SIZE(kept_cases), NULL);
-	tt_summary(ARRAY_SIZE(kept_cases), failed);
+	tt_run(TT_KEPT_CASES);
 	kmem_cache_destroy(tt_base);
 }
 
