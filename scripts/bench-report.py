@@ -520,7 +520,9 @@ def bars(R):
 def line_plots(outdir, png, title, setup, runs, case, xkey, cols, value, label):
     """gnuplot lines for one PNG: a chart per run of @runs, x the values of
     @xkey in @case, a line per column cols(R), y value(R, x, column)."""
-    script = ['set terminal pngcairo size 1200,480 font ",10"'] + setup + [
+    script = ['set terminal pngcairo size 1200,480 font ",10"',
+              'set style data linespoints', 'set xtics norotate',
+              'set key top left'] + setup + [
         f'set output "{os.path.join(outdir, png)}"',
         f'set multiplot layout 1,{len(runs)} title "{title}"']
     for R in runs:
@@ -582,8 +584,7 @@ def gnuplot(outdir, runs):
     if scaled:
         script += line_plots(
             outdir, 'scaling.png', 'Throughput with every CPU allocating and freeing',
-            ['set logscale y', 'set style data linespoints', 'set xtics norotate 1',
-             'set key top left', 'set xlabel "CPUs running the fast path"',
+            ['set logscale y', 'set xtics 1', 'set xlabel "CPUs running the fast path"',
              'set ylabel "total Mops/s"'], scaled, 'scale', 'cpus',
             lambda R: [(s, i) for s in ends(R) for i in R.values('impl', case='scale')],
             lambda R, c, k: fmt(R.mops(case='scale', size=k[0], impl=k[1], cpus=c), 3),

@@ -3,12 +3,12 @@
 # Runs in the guest (busybox sh) for make bench, as /test.sh of
 # scripts/vm-boot.sh, or on the host kernel for make bench HOST=1
 # (scripts/bench.sh points SHEAFCACHE_MODULES, see lib.sh, and
-# BENCH_FILES at its directories there). Loads the benchmark on the core as built
-# (sheafcache.ko), then on the core compiled with -DSHEAFCACHE_NO_STATS
-# (sheafcache_nostats.ko, with its own build of the benchmark,
-# sheafcache_bench_nostats.ko: the core's symbol versions differ), to
-# show what the statistics cost; the benchmark tells the two apart by
-# itself. Both have the module name sheafcache, so they take turns. The
+# BENCH_FILES at its directories there). Loads the benchmark on the core
+# as built (sheafcache.ko), then on the core compiled with
+# -DSHEAFCACHE_NO_STATS (sheafcache_nostats.ko, with its own build of the
+# benchmark, sheafcache_bench_nostats.ko: the core's symbol versions
+# differ), to show what the statistics cost; the benchmark tells the two
+# apart by itself. Both have the module name sheafcache, so they take turns. The
 # benchmark does its work in its init and prints RESULT lines; after each
 # run the debugfs files of its caches are echoed as BENCHFS lines.
 #
