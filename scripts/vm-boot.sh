@@ -48,7 +48,7 @@ done
 if [ "$probe" = 1 ]; then
 	[ -n "$kernel" ] || usage
 else
-	[ -n "$kernel" ] && [ -n "$modules" ] && [ -n "$script" ] && [ -n "$log" ] ||
+	{ [ -n "$kernel" ] && [ -n "$modules" ] && [ -n "$script" ] && [ -n "$log" ]; } ||
 		usage
 fi
 [ -r "$kernel" ] || { echo "vm-boot: cannot read kernel $kernel" >&2; exit 2; }
@@ -160,6 +160,7 @@ args=(-m "$mem" -cpu max -nographic -no-reboot -nic none
       -global PIIX4_PM.acpi-pci-hotplug-with-bridge-support=off
       -global PIIX4_PM.acpi-root-pci-hotplug=off
       -kernel "$kernel" -initrd "$work/initrd")
+# shellcheck disable=SC2054 # qemu's options take commas
 if [ "$icount" = 1 ]; then
 	args+=(-accel tcg -icount shift=0,sleep=off)
 elif [ "$accel" = kvm ]; then

@@ -25,14 +25,14 @@ fi
 # Move a CPU off and back on and put the system under memory pressure
 # while the caches are loaded: the cpuhp teardown and the shrinker run.
 if [ -e /sys/devices/system/cpu/cpu1/online ]; then
-	echo 0 > /sys/devices/system/cpu/cpu1/online &&
-		echo 1 > /sys/devices/system/cpu/cpu1/online ||
+	{ echo 0 > /sys/devices/system/cpu/cpu1/online &&
+		echo 1 > /sys/devices/system/cpu/cpu1/online; } ||
 		step_failed HOTPLUG cpu1
 fi
 echo 3 > /proc/sys/vm/drop_caches || step_failed DROPCACHES
 
 if [ -d /sys/kernel/debug/sheafcache ]; then
-	for f in $(find /sys/kernel/debug/sheafcache -type f -perm -0400); do
+	find /sys/kernel/debug/sheafcache -type f -perm -0400 | while read -r f; do
 		echo "== $f"
 		cat "$f"
 	done

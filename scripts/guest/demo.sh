@@ -11,7 +11,7 @@ load sheafcache
 load sheafcache_example
 echo "--- kernel log"
 dmesg -c
-for f in $(find /sys/kernel/debug/sheafcache -type f -perm -0400 2>/dev/null); do
+find /sys/kernel/debug/sheafcache -type f -perm -0400 2>/dev/null | while read -r f; do
 	echo "--- $f"
 	cat "$f"
 done

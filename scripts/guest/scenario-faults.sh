@@ -27,9 +27,9 @@ kmemleak_begin
 
 # arm DIR PCT: fail PCT% of the calls of the tasks that ask for it.
 arm() {
-	echo 0 > "$1/verbose" && echo 1 > "$1/interval" &&
+	{ echo 0 > "$1/verbose" && echo 1 > "$1/interval" &&
 		echo $times > "$1/times" && echo Y > "$1/task-filter" &&
-		echo "$2" > "$1/probability" ||
+		echo "$2" > "$1/probability"; } ||
 		step_failed FAULTS cannot arm "$1"
 }
 
@@ -54,7 +54,7 @@ faults() {
 # before each run.
 load sheafcache
 # Whatever the flags: GFP_KERNEL allocations fail too.
-echo Y > $fs/cache-filter && echo N > $fs/ignore-gfp-wait ||
+{ echo Y > $fs/cache-filter && echo N > $fs/ignore-gfp-wait; } ||
 	step_failed FAULTS cannot set up $fs
 faults 10 0
 faults 50 0
@@ -63,9 +63,9 @@ faults 0 100
 faults 10 50
 # The kernel's defaults again.
 for d in $fs $fsh; do
-	echo N > $d/task-filter
-	echo 1 > $d/times
-	echo 2 > $d/verbose
+	echo N > "$d/task-filter"
+	echo 1 > "$d/times"
+	echo 2 > "$d/verbose"
 done
 echo N > $fs/cache-filter
 echo Y > $fs/ignore-gfp-wait
