@@ -4,7 +4,9 @@
 # make check           build and test on every target kernel in QEMU;
 #                      KERNELS="6.12 debug-rt" picks some (see scripts/check.sh)
 # make run             the demo: one VM, the example module, its statistics
-# make bench           benchmarks in QEMU, report under bench/report/
+# make bench           benchmarks in QEMU, report under bench/report/;
+#                      HOST=1 loads them into the running kernel instead
+#                      (never by default; see scripts/bench.sh)
 #
 # KDIR defaults to the running kernel's build tree.
 
@@ -26,6 +28,6 @@ run:
 	bash scripts/run-demo.sh
 
 bench:
-	bash scripts/bench.sh
+	HOST='$(HOST)' bash scripts/bench.sh
 
 .PHONY: all modules clean check run bench

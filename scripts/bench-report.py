@@ -1,14 +1,30 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn the logs of make bench into bench/report/: report.md, results.csv
-and PNG plots (gnuplot).
+"""Turn the logs of make bench into a report: report.md, results.csv and
+PNG plots (gnuplot).
 
-usage: bench-report.py OUTDIR KERNEL:MODE:LOG...
+usage: bench-report.py [--md-only] OUTDIR KERNEL:MODE:LOG...
 
-Each log is the console of one boot (or the kernel log of a host run): the
-RESULT, MEM and META lines that bench/sheafcache_bench.c prints, and the
-BENCH* lines of scripts/guest/bench.sh. Every ratio is taken between figures
-of the same boot.
+scripts/bench.sh writes bench/report/ with it, and lists the runs'
+KERNEL:MODE:LOG arguments in bench/report/runs. --md-only writes
+OUTDIR/report.md alone, without CSV or plots: bench.sh --publish uses it
+for bench/results/report.md, the copy the README quotes.
+
+Each log is the console of one boot (or, with make bench HOST=1, the
+guest script's output on the host and the kernel log): the META, RESULT
+and MEM lines that bench/sheafcache_bench.c prints, and the BENCH* lines
+of scripts/guest/bench.sh. Every ratio is taken between figures of the
+same boot.
+
+Nothing here is copied from the C sources: the object sizes, the cases,
+the implementations, the batch and reservation sizes, the capacities of
+the sweep and the CPU counts are the values the RESULT lines carry; the
+repetitions come from META; the sheaf geometry (bytes per sheaf, the
+barn's limits) from the debugfs files the guest script echoes (BENCHFS
+lines, see geometry()). The one figure printed nowhere, the size of the
+memory case's burst, is read from bench/sheafcache_bench.c with a regex
+(c_define()). A case the report has no section for gets a
+plain table of its own, so that a new one is never dropped.
 """
 
 import csv
@@ -18,24 +34,55 @@ import subprocess
 import sys
 from collections import OrderedDict
 
-SIZES = (64, 256, 1024)
-# Header of struct sheaf (internal.h): objects follow it, 8 bytes each.
-SHEAF_HEADER = 32
-BARN_FULL = BARN_EMPTY = 10
-FIELDS = ('kernel', 'mode', 'core', 'case', 'size', 'impl', 'n', 'used',
-          'order', 'cpus', 'cap', 'ns', 'min', 'max', 'reps', 'mops',
-          'ratio', 'ratio_to')
 MODE_TEXT = {
     'wall': 'wall time, multi-threaded TCG, 2 vCPUs',
     'icount': 'icount (1 ns = 1 guest instruction), 1 vCPU',
     'host': 'wall time on the host kernel',
 }
+IMPL_TEXT = {
+    'array': 'array floor',
+    'array0': 'array + zeroing',
+    'wrapped': 'sheaf, wrapped base',
+}
+
+# bench/sheafcache_bench.c, for what its output does not say.
+BENCH_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..',
+                       'bench', 'sheafcache_bench.c')
+
+
+def c_define(name):
+    """The number a "#define NAME <number>" of BENCH_C gives, or None (no
+    such define, or no source beside this script). Only for a figure the
+    benchmark does not print: the burst of its memory case is
+    BENCH_MAX_BATCH objects."""
+    try:
+        with open(BENCH_C) as f:
+            m = re.search(rf'^#define\s+{name}\s+(\d+)\b', f.read(), re.M)
+    except OSError:
+        return None
+    return int(m.group(1)) if m else None
+
 
 PREFIX = re.compile(r'^\[ *\d+\.\d+\] (?:\[ *[CT]\d+\] )?')
 
 
 def kv(text):
     return dict(f.split('=', 1) for f in text.split() if '=' in f)
+
+
+def num(v):
+    """A RESULT field's value: an int or a float if it reads as one."""
+    for t in (int, float):
+        try:
+            return t(v)
+        except ValueError:
+            pass
+    return v
+
+
+def uniq(values):
+    """@values without repeats, in the order they came."""
+    return list(OrderedDict.fromkeys(values))
 
 
 def parse(kernel, mode, path):
@@ -51,28 +98,21 @@ def parse(kernel, mode, path):
             m = re.match(r'sheafcache_bench: (RESULT|MEM|META) (.*)', line)
             if not m:
                 continue
-            d = kv(m.group(2))
+            d = {k: num(v) for k, v in kv(m.group(2)).items()}
+            d.update(kernel=kernel, mode=mode, core=core)
             if m.group(1) == 'META':
-                core = d.get('core', 'stats')
+                core = d['core'] = str(kv(m.group(2)).get('core', 'stats'))
                 metas.append(d)
             elif m.group(1) == 'MEM':
-                d.update(kernel=kernel, mode=mode, core=core)
                 mems.append(d)
             else:
-                r = {k: d.get(k, '') for k in FIELDS}
-                r.update(kernel=kernel, mode=mode, core=core)
-                for k in ('size', 'n', 'used', 'cpus', 'cap', 'reps'):
-                    r[k] = int(r[k])
-                for k in ('ns', 'min', 'max'):
-                    r[k] = float(r[k])
-                r['mops'] = float(r['mops']) if r['mops'] else ''
-                rows.append(r)
+                rows.append(d)
     return rows, mems, metas, misc
 
 
 def find(rows, **want):
     for r in rows:
-        if all(r[k] == v for k, v in want.items()):
+        if all(r.get(k) == v for k, v in want.items()):
             return r
     return None
 
@@ -82,8 +122,9 @@ def add_ratios(rows):
     for r in rows:
         key = dict(kernel=r['kernel'], mode=r['mode'], core=r['core'],
                    size=r['size'])
-        slab = find(rows, case=r['case'], impl='slab', n=r['n'],
-                    used=r['used'], order=r['order'], cpus=r['cpus'], **key)
+        slab = find(rows, case=r['case'], impl='slab', n=r.get('n'),
+                    used=r.get('used'), order=r.get('order'),
+                    cpus=r.get('cpus'), **key)
         to = 'slab'
         if not slab:
             slab = find(rows, case='pair', impl='slab', **key)
@@ -111,14 +152,69 @@ def verdict(value, limit, lower_is_better=True, noisy=False):
     return f'{value:.2f} {"PASS" if ok else "MISS"}{" (noisy)" if noisy else ""}'
 
 
+def geometry(misc):
+    """What the debugfs files say of the sheaves, per capacity:
+    {cap: {'sheaf': bytes per sheaf, 'full': barn limit of full sheaves,
+    'empty': of empty ones}}, and the bytes per sheaf as a function of the
+    capacity (None when debugfs was not read).
+
+    "sheaves" starts with "capacity C max_full F max_empty E"; "cached"
+    has "sheaves S" and "sheaf_bytes B", so a sheaf of capacity C takes
+    B / S bytes: a header and a pointer per object, a straight line in C.
+    Two capacities (the default ones of two object sizes) give the line;
+    with only one the pointer is taken to be 8 bytes, as on x86-64, the
+    only architecture the harness boots.
+    """
+    fs = OrderedDict()
+    for line in misc:
+        f = line.split()
+        if len(f) < 6 or f[0] != 'BENCHFS' or f[1] != 'stats':
+            continue
+        d = fs.setdefault(f[2], {})
+        if f[3] == 'sheaves' and f[4] == 'capacity':
+            d.update(kv(' '.join(f'{a}={b}' for a, b in zip(f[4::2], f[5::2]))))
+        elif f[3] == 'cached':
+            d[f[4]] = f[5]
+    per_cap = {}
+    for d in fs.values():
+        try:
+            cap, sheaves = int(d['capacity']), int(d['sheaves'])
+            per_cap[cap] = {'sheaf': int(d['sheaf_bytes']) // sheaves,
+                            'full': int(d['max_full']),
+                            'empty': int(d['max_empty'])}
+        except (KeyError, ValueError, ZeroDivisionError):
+            continue
+    caps = sorted(per_cap)
+    if not caps:
+        return per_cap, None
+    c0, b0 = caps[0], per_cap[caps[0]]['sheaf']
+    ptr = 8
+    if len(caps) > 1:
+        c1, b1 = caps[-1], per_cap[caps[-1]]['sheaf']
+        ptr = (b1 - b0) // (c1 - c0)
+    head = b0 - ptr * c0
+    return per_cap, (lambda c: head + ptr * c, head, ptr)
+
+
 class Run:
-    def __init__(self, kernel, mode, rows, core='stats'):
-        self.kernel, self.mode, self.core = kernel, mode, core
+    def __init__(self, kernel, mode, rows, misc=()):
+        self.kernel, self.mode = kernel, mode
         self.rows = [r for r in rows
                      if r['kernel'] == kernel and r['mode'] == mode]
+        self.misc = list(misc)
 
-    def ns(self, core=None, **want):
-        r = find(self.rows, core=core or self.core, **want)
+    def values(self, key, core='stats', **want):
+        """The values of @key among the rows matching @want, sorted where
+        they are numbers, else in the order printed."""
+        vs = uniq(r[key] for r in self.rows if key in r and r['core'] == core and
+                  all(r.get(k) == v for k, v in want.items()))
+        return sorted(vs) if all(isinstance(v, (int, float)) for v in vs) else vs
+
+    def sizes(self):
+        return self.values('size')
+
+    def ns(self, core='stats', **want):
+        r = find(self.rows, core=core, **want)
         return r['ns'] if r else None
 
     def noisy(self, *wants):
@@ -126,18 +222,16 @@ class Run:
         if self.mode == 'icount':
             return False
         for want in wants:
-            r = find(self.rows, **dict({'core': self.core}, **want))
+            r = find(self.rows, **dict({'core': 'stats'}, **want))
             if r and r['min'] > 0 and r['max'] / r['min'] > NOISY:
                 return True
         return False
 
     def mops(self, **want):
-        r = find(self.rows, core=self.core, **want)
-        return r['mops'] if r and r['mops'] != '' else None
+        r = find(self.rows, core='stats', **want)
+        return r['mops'] if r and r.get('mops', '') != '' else None
 
     def label(self):
-        if self.core != 'stats':
-            return f'{self.kernel} {self.mode}, patches to {self.core[:4]}'
         return f'{self.kernel} {self.mode}'
 
 
@@ -148,6 +242,7 @@ def ratio(a, b):
 def targets(runs):
     """The issue's targets: (label, {run: cell})."""
     out = []
+    sizes = sorted({s for R in runs for s in R.sizes()})
 
     def row(label, fn):
         out.append((label, [fn(run) for run in runs]))
@@ -157,47 +252,42 @@ def targets(runs):
         return verdict(ratio(R.ns(**a), R.ns(**b)), limit,
                        noisy=R.noisy(a, b), **kw)
 
-    for s in SIZES:
-        row(f'pair ≤ 0.35 × slab pair, {s} B',
-            lambda R, s=s: rel(R, dict(case='pair', size=s, impl='sheaf'),
+    def each_size(label, fn):
+        for s in sizes:
+            row(f'{label}, {s} B', lambda R, s=s: fn(R, s))
+
+    each_size('pair ≤ 0.35 × slab pair',
+              lambda R, s: rel(R, dict(case='pair', size=s, impl='sheaf'),
                                dict(case='pair', size=s, impl='slab'), 0.35))
-    for s in SIZES:
-        row(f'pair ≤ 3 × per-CPU array floor, {s} B',
-            lambda R, s=s: rel(R, dict(case='pair', size=s, impl='sheaf'),
+    each_size('pair ≤ 3 × per-CPU array floor',
+              lambda R, s: rel(R, dict(case='pair', size=s, impl='sheaf'),
                                dict(case='pair', size=s, impl='array'), 3))
 
     def from_sheaf(R):
-        v = R.ns(case='from', size=64, impl='sheaf')
+        v = R.ns(case='from', size=sizes[0], impl='sheaf') if sizes else None
         if v is None:
             return '–'
         if R.mode != 'icount':
             return f'{v:.1f} ns'
         return f'{v:.1f} {"PASS" if v <= 25 else "MISS"}'
-    row('alloc_from_sheaf ≤ 25 instructions/object, 64 B, zeroed '
-        '(icount)', from_sheaf)
-    for s in SIZES:
-        row(f'prefill(capacity) + return from a warm barn ≤ 2 slab pairs, {s} B',
-            lambda R, s=s: rel(R, dict(case='prefill', size=s, impl='barn'),
+    row(f'alloc_from_sheaf ≤ 25 instructions/object, {sizes[0] if sizes else "?"} B, '
+        'zeroed (icount)', from_sheaf)
+    each_size('prefill(capacity) + return from a warm barn ≤ 2 slab pairs',
+              lambda R, s: rel(R, dict(case='prefill', size=s, impl='barn'),
                                dict(case='pair', size=s, impl='slab'), 2))
-    for s in SIZES:
-        row(f'guaranteed 32 objects: prefill < 32 × mempool_alloc, {s} B',
-            lambda R, s=s: rel(R, dict(case='guar', size=s, impl='sheaf', n=32, used=32),
+    each_size('guaranteed 32 objects: prefill < 32 × mempool_alloc',
+              lambda R, s: rel(R, dict(case='guar', size=s, impl='sheaf', n=32, used=32),
                                dict(case='guar', size=s, impl='mempool', n=32, used=32),
                                0.999))
 
     def scaling(R, s):
-        one = R.mops(case='scale', size=s, impl='sheaf', cpus=1)
-        two = R.mops(case='scale', size=s, impl='sheaf', cpus=2)
-        return verdict(ratio(two, one), 1.8, lower_is_better=False,
-                       noisy=R.noisy(dict(case='scale', size=s, impl='sheaf', cpus=1),
-                                     dict(case='scale', size=s, impl='sheaf', cpus=2)))
-    for s in SIZES:
-        row(f'fast-path throughput, 2 vCPUs ≥ 1.8 × 1 vCPU, {s} B',
-            lambda R, s=s: scaling(R, s))
+        one = dict(case='scale', size=s, impl='sheaf', cpus=1)
+        two = dict(one, cpus=2)
+        return verdict(ratio(R.mops(**two), R.mops(**one)), 1.8,
+                       lower_is_better=False, noisy=R.noisy(one, two))
+    each_size('fast-path throughput, 2 vCPUs ≥ 1.8 × 1 vCPU', scaling)
 
     def stats(R, s):
-        if R.core != 'stats':
-            return '–'
         on = R.ns(case='pair', size=s, impl='sheaf')
         off = R.ns(core='nostats', case='pair', size=s, impl='sheaf')
         if on is None or off is None:
@@ -207,14 +297,12 @@ def targets(runs):
                         dict(core='nostats', case='pair', size=s, impl='sheaf'))
         return (f'{cost * 100:+.1f}% {"PASS" if cost <= 0.10 else "MISS"}'
                 f'{" (noisy)" if noisy else ""}')
-    for s in SIZES:
-        row(f'statistics cost ≤ 10% of the pair, {s} B',
-            lambda R, s=s: stats(R, s))
+    each_size('statistics cost ≤ 10% of the pair', stats)
     return out
 
 
 def md_table(head, body):
-    lines = ['| ' + ' | '.join(head) + ' |',
+    lines = ['| ' + ' | '.join(str(h) for h in head) + ' |',
              '|' + '|'.join('---' if i == 0 else '---:'
                             for i in range(len(head))) + '|']
     lines += ['| ' + ' | '.join(str(c) for c in row) + ' |' for row in body]
@@ -226,9 +314,170 @@ def cell(R, digits=1, **want):
     r = find(R.rows, core='stats', **want)
     if not r:
         return '–'
-    if r['ratio'] != '' and r['impl'] != 'slab':
+    if r.get('ratio', '') != '' and r['impl'] != 'slab':
         return f'{r["ns"]:.{digits}f} ({r["ratio"]:.2f})'
     return f'{r["ns"]:.{digits}f}'
+
+
+# Table headers for the RESULT keys and values that are not plain words.
+KEY_TEXT = {'cap': 'capacity', 'n': 'N'}
+
+
+def grid(R, want, rowkeys, colkeys, keep=None, digits=1, extra=(), names=None):
+    """A table of the stats-core rows matching @want: a line per distinct
+    combination of @rowkeys, a column per combination of @colkeys (both
+    in the order printed), "ns (ratio)" cells; @keep filters the lines'
+    keys, @extra adds (header, fn(line keys)) columns, @names maps a
+    column's values to its header."""
+    rows = [r for r in R.rows if r['core'] == 'stats' and
+            all(r.get(k) == v for k, v in want.items())]
+    lines = [k for k in uniq(tuple(r.get(k) for k in rowkeys) for r in rows)
+             if keep is None or keep(dict(zip(rowkeys, k)))]
+    cols = uniq(tuple(r.get(k) for k in colkeys) for r in rows)
+    names = {**IMPL_TEXT, **(names or {})}
+    head = [KEY_TEXT.get(k, k) for k in rowkeys] + \
+        [' '.join(str(names.get(v, v)) for v in c) for c in cols] + \
+        [h for h, _ in extra]
+    body = []
+    for line in lines:
+        k = dict(zip(rowkeys, line))
+        body.append(list(line) +
+                    [cell(R, digits, **want, **k, **dict(zip(colkeys, c)))
+                     for c in cols] + [fn(k) for _, fn in extra])
+    return md_table(head, body) if body else '(no figures)\n'
+
+
+# The cases run_sections() has a section for; others get a plain table.
+KNOWN = ('pair', 'batch', 'guar', 'from', 'prefill', 'cross', 'scale', 'sweep')
+
+
+def run_sections(R, mems):
+    unit = 'instructions' if R.mode == 'icount' else 'ns'
+    per_cap, line = geometry(R.misc)
+    cases = R.values('case')
+    o = [f'\n## {R.kernel}, {MODE_TEXT.get(R.mode, R.mode)}\n\n',
+         f'Figures are {unit} per operation, medians; in parentheses the '
+         'ratio to slab in the same case.\n\n']
+
+    o.append('### a) alloc + free pair\n\n')
+    o.append(grid(R, dict(case='pair'), ('size',), ('impl',), extra=(
+        ('sheaf / floor', lambda k: fmt(ratio(R.ns(case='pair', impl='sheaf', **k),
+                                              R.ns(case='pair', impl='array', **k)), 2)),
+        ('sheaf, stats compiled out',
+         lambda k: fmt(R.ns(core='nostats', case='pair', impl='sheaf', **k))))))
+
+    o.append('\n### b) batches: N allocations, then N frees (per pair)\n\n')
+    o.append(grid(R, dict(case='batch'), ('size', 'n'), ('impl', 'order'),
+                  names={'lifo': 'LIFO'}))
+
+    o.append('\n### c) guaranteed allocation of n objects (per reservation: '
+             'reserve n, take them under a spinlock with IRQs off, free them)\n\n')
+    for title, keep in (('every object reserved is used',
+                         lambda k: k['used'] == k['n']),
+                        ('only one of the n reserved objects is used',
+                         lambda k: k['used'] == 1 < k['n'])):
+        o.append(f'\n{title}:\n\n')
+        o.append(grid(R, dict(case='guar'), ('size', 'n', 'used'), ('impl',),
+                      keep, 0, names={'sheaf': 'sheaf (prefill)',
+                                      'slab': 'slab (no guarantee)'}, extra=(
+            ('sheaf / mempool',
+             lambda k: fmt(ratio(R.ns(case='guar', impl='sheaf', **k),
+                                 R.ns(case='guar', impl='mempool', **k)), 2)),)))
+
+    o.append('\n### alloc_from_sheaf() and prefill\n\n')
+    impls = [('from', i) for i in R.values('impl', case='from')] + \
+            [('prefill', i) for i in R.values('impl', case='prefill')]
+    body = []
+    for s in R.sizes():
+        cap = find(R.rows, case='pair', size=s, impl='sheaf')
+        body.append([s, cap['cap'] if cap else '–'] +
+                    [cell(R, case=c, size=s, impl=i) for c, i in impls])
+    o.append(md_table(['size', 'capacity'] +
+                      ['alloc_from_sheaf, per object' if c == 'from' else
+                       f'prefill(capacity) + return, from the {i}' for c, i in impls],
+                      body))
+    o.append('\nRatios here are to the slab pair of the size.\n')
+
+    if 'cross' in cases:
+        o.append('\n### d) cross-CPU: allocate on one CPU, free on another '
+                 '(per object)\n\n')
+        o.append(grid(R, dict(case='cross'), ('size',), ('impl',)))
+
+    o.append('\n### e) every CPU on the fast path: total Mops/s '
+             '(scaling to 1 CPU)\n\n')
+    body = []
+    cpus = R.values('cpus', case='scale')
+    for s in R.sizes():
+        for i in R.values('impl', case='scale', size=s):
+            one = R.mops(case='scale', size=s, impl=i, cpus=cpus[0])
+            row = [s, i]
+            for c in cpus:
+                m = R.mops(case='scale', size=s, impl=i, cpus=c)
+                row.append('–' if m is None else
+                           f'{m:.2f} ({ratio(m, one):.2f}×)' if one else f'{m:.2f}')
+            body.append(row)
+    o.append(md_table(['size', 'impl'] + [f'{c} CPU' for c in cpus], body))
+
+    o.append('\n### Sheaf capacity sweep: N allocations then N frees, LIFO, '
+             'per pair\n\n')
+    o.append(grid(R, dict(case='sweep'), ('size', 'cap'), ('n',),
+                  names={n: f'N = {n}' for n in R.values('n', case='sweep')}, extra=(
+        ('bytes per CPU, main + spare full',
+         lambda k: 2 * (k['cap'] * k['size'] + line[0](k['cap'])) if line else '–'),)))
+    choice = []
+    for s in R.sizes():
+        pts = [(c, R.ns(case='sweep', size=s, cap=c, n=R.values('n', case='sweep')[0]))
+               for c in R.values('cap', case='sweep', size=s)]
+        pts = [(c, v) for c, v in pts if v is not None]
+        if pts:
+            best = min(v for _, v in pts)
+            knee = min(c for c, v in pts if v <= 1.1 * best)
+            choice.append(f'{s} B: {knee}')
+    if choice:
+        o.append('\nSmallest capacity within 10% of the best at N = '
+                 f'{R.values("n", case="sweep")[0]}: ' + ', '.join(choice) + '.\n')
+
+    for case in cases:
+        if case not in KNOWN:
+            rows = [r for r in R.rows if r['case'] == case]
+            keys = [k for k in ('size', 'n', 'used', 'order', 'cpus', 'cap')
+                    if len({r.get(k) for r in rows}) > 1] or ['size']
+            o.append(f'\n### {case}\n\n')
+            o.append(grid(R, dict(case=case), tuple(keys), ('impl',)))
+
+    mem = [m for m in mems if m['kernel'] == R.kernel and m['mode'] == R.mode and
+           m.get('case') == 'mem' and m['core'] == 'stats']
+    if mem:
+        burst = c_define('BENCH_MAX_BATCH')
+        o.append('\n### Memory held in sheaves, default capacities\n\n')
+        body = []
+        for m in mem:
+            s, c = m['size'], m['cap']
+            g = per_cap.get(c)
+            sheaf = g['sheaf'] if g else line[0](c) if line else None
+            body.append([s, c, fmt(sheaf, 0),
+                         fmt(sheaf and 2 * (c * s + sheaf), 0),
+                         fmt(g and g['full'] * c * s + (g['full'] + g['empty']) * sheaf, 0),
+                         m['after_pair'] * s, m['after_burst'] * s,
+                         m['after_cases'] * s])
+        g = next(iter(per_cap.values()), None)
+        barn = f'{g["full"]} full + {g["empty"]} empty' if g else 'full and empty'
+        o.append(md_table(['size', 'capacity', 'bytes per sheaf',
+                           'per CPU at most (2 full sheaves)',
+                           f'per node at most (barn: {barn})',
+                           'held after one pair',
+                           f'after a burst of {burst or "objects"}',
+                           'after all cases (all CPUs)'], body))
+        o.append('\nBytes of objects held, plus the sheaves themselves where '
+                 'it says so' +
+                 (f'; a sheaf is a {line[1]}-byte header and {line[2]} bytes '
+                  'per object (from debugfs)' if line else '') +
+                 '. "After one pair" is one CPU\'s main sheaf, refilled '
+                 'to capacity by the first allocation; a burst '
+                 f'{"of " + str(burst) + " " if burst else ""}fills '
+                 'main, spare and the barn.\n')
+    o.append(debugfs_table(R.misc))
+    return ''.join(o)
 
 
 def debugfs_table(misc):
@@ -252,168 +501,43 @@ def debugfs_table(misc):
                       'per CPU (main, spare) and per node (barn)'], body))
 
 
-def run_sections(R, mems, misc=()):
-    unit = 'instructions' if R.mode == 'icount' else 'ns'
-    o = [f'\n## {R.kernel}, {MODE_TEXT.get(R.mode, R.mode)}\n\n',
-         f'Figures are {unit} per operation, medians; in parentheses the '
-         'ratio to slab in the same case.\n\n']
-
-    o.append('### a) alloc + free pair\n\n')
-    body = []
-    for s in SIZES:
-        body.append([s] + [cell(R, case='pair', size=s, impl=i)
-                           for i in ('sheaf', 'slab', 'array', 'array0')] +
-                    [fmt(ratio(R.ns(case='pair', size=s, impl='sheaf'),
-                               R.ns(case='pair', size=s, impl='array')), 2),
-                     fmt(R.ns(core='nostats', case='pair', size=s, impl='sheaf'))])
-    o.append(md_table(['size', 'sheaf', 'slab', 'array floor', 'array + zeroing',
-                       'sheaf / floor', 'sheaf, stats compiled out'], body))
-
-    o.append('\n### b) batches: N allocations, then N frees (per pair)\n\n')
-    body = []
-    for s in SIZES:
-        for n in (1, 10, 100, 1000):
-            body.append([s, n] + [cell(R, case='batch', size=s, n=n, order=order, impl=i)
-                                  for order in ('lifo', 'shuffled')
-                                  for i in ('sheaf', 'slab')])
-    o.append(md_table(['size', 'N', 'sheaf LIFO', 'slab LIFO', 'sheaf shuffled',
-                       'slab shuffled'], body))
-
-    o.append('\n### c) guaranteed allocation of n objects (per reservation: '
-             'reserve n, take them under a spinlock with IRQs off, free them)\n\n')
-    for used in ('all', 'one'):
-        body = []
-        for s in SIZES:
-            for n in (1, 4, 16, 32, 64):
-                u = n if used == 'all' else 1
-                if used == 'one' and n == 1:
-                    continue
-                body.append([s, n] + [cell(R, 0, case='guar', size=s, n=n, used=u, impl=i)
-                                      for i in ('sheaf', 'mempool', 'bulk', 'slab')] +
-                            [fmt(ratio(R.ns(case='guar', size=s, n=n, used=u, impl='sheaf'),
-                                       R.ns(case='guar', size=s, n=n, used=u, impl='mempool')), 2)])
-        title = ('every object reserved is used' if used == 'all' else
-                 'only one of the n reserved objects is used')
-        o.append(f'\n{title}:\n\n')
-        o.append(md_table(['size', 'n', 'sheaf (prefill)', 'mempool', 'bulk',
-                           'slab (no guarantee)', 'sheaf / mempool'], body))
-
-    o.append('\n### alloc_from_sheaf() and prefill\n\n')
-    body = []
-    for s in SIZES:
-        cap = find(R.rows, case='pair', size=s, impl='sheaf')
-        body.append([s, cap['cap'] if cap else '–',
-                     cell(R, case='from', size=s, impl='sheaf'),
-                     cell(R, case='prefill', size=s, impl='spare'),
-                     cell(R, case='prefill', size=s, impl='barn')])
-    o.append(md_table(['size', 'capacity', 'alloc_from_sheaf, per object',
-                       'prefill(capacity) + return, from the spare',
-                       'prefill(capacity) + return, from the barn'], body))
-    o.append('\nRatios here are to the slab pair of the size.\n')
-
-    if find(R.rows, case='cross'):
-        o.append('\n### d) cross-CPU: allocate on one CPU, free on another '
-                 '(per object)\n\n')
-        body = [[s] + [cell(R, case='cross', size=s, impl=i) for i in ('sheaf', 'slab')]
-                for s in SIZES]
-        o.append(md_table(['size', 'sheaf', 'slab'], body))
-
-    o.append('\n### e) every CPU on the fast path: total Mops/s '
-             '(scaling to 1 CPU)\n\n')
-    body = []
-    cpus = sorted({r['cpus'] for r in R.rows if r['case'] == 'scale'})
-    for s in SIZES:
-        for i in ('sheaf', 'slab', 'array'):
-            one = R.mops(case='scale', size=s, impl=i, cpus=1)
-            line = [s, i]
-            for c in cpus:
-                m = R.mops(case='scale', size=s, impl=i, cpus=c)
-                line.append('–' if m is None else
-                            f'{m:.2f} ({ratio(m, one):.2f}×)' if one else f'{m:.2f}')
-            body.append(line)
-    o.append(md_table(['size', 'impl'] + [f'{c} CPU' for c in cpus], body))
-
-    o.append('\n### Sheaf capacity sweep: N allocations then N frees, LIFO, '
-             'per pair\n\n')
-    body = []
-    caps = sorted({r['cap'] for r in R.rows if r['case'] == 'sweep'})
-    for s in SIZES:
-        for c in caps:
-            pc = 2 * (c * s + SHEAF_HEADER + 8 * c)
-            body.append([s, c] + [cell(R, case='sweep', size=s, cap=c, n=n, impl='sheaf')
-                                  for n in (100, 1000)] + [pc])
-    o.append(md_table(['size', 'capacity', 'N = 100', 'N = 1000',
-                       'bytes per CPU, main + spare full'], body))
-    choice = []
-    for s in SIZES:
-        pts = [(c, R.ns(case='sweep', size=s, cap=c, n=100, impl='sheaf')) for c in caps]
-        pts = [(c, v) for c, v in pts if v is not None]
-        if pts:
-            best = min(v for _, v in pts)
-            knee = min(c for c, v in pts if v <= 1.1 * best)
-            choice.append(f'{s} B: {knee}')
-    if choice:
-        o.append('\nSmallest capacity within 10% of the best at N = 100: ' +
-                 ', '.join(choice) + '.\n')
-
-    variants = []
-    for r in R.rows:
-        if r['core'] not in ('stats', 'nostats', 'base') and \
-           r['core'] not in variants:
-            variants.append(r['core'])
-    variants.sort()
-    ref = 'base' if find(R.rows, core='base') else 'stats'
-    if variants:
-        o.append('\n### Proposed core changes, measured in the same boot\n\n'
-                 'Each variant is the core with the patches up to its own '
-                 'applied (BENCH_CORE_PATCHES); "core" is the core as it is, '
-                 'loaded again after the same cases as the variants; in '
-                 'parentheses the ratio to it.\n\n')
-        body = []
-        for case, want in (('pair', dict(case='pair')),
-                           ('alloc_from_sheaf', dict(case='from')),
-                           ('guar n=4', dict(case='guar', n=4, used=4)),
-                           ('guar n=32', dict(case='guar', n=32, used=32)),
-                           ('guar n=64, use 1', dict(case='guar', n=64, used=1))):
-            for s in SIZES:
-                base = R.ns(core=ref, size=s, impl='sheaf', **want)
-                if base is None:
-                    continue
-                line = [case, s, fmt(base)]
-                for v in variants:
-                    x = R.ns(core=v, size=s, impl='sheaf', **want)
-                    line.append('–' if x is None else
-                                f'{x:.1f} ({ratio(x, base):.2f})')
-                body.append(line)
-        o.append(md_table(['case', 'size', 'core'] + variants, body))
-
-    mem = [m for m in mems if m['kernel'] == R.kernel and m['mode'] == R.mode and
-           m.get('case') == 'mem' and m['core'] == 'stats']
-    if mem:
-        o.append('\n### Memory held in sheaves, default capacities\n\n')
-        body = []
-        for m in mem:
-            s, c = int(m['size']), int(m['cap'])
-            sheaf = SHEAF_HEADER + 8 * c
-            body.append([s, c, sheaf, 2 * (c * s + sheaf),
-                         BARN_FULL * c * s + (BARN_FULL + BARN_EMPTY) * sheaf,
-                         int(m['after_pair']) * s, int(m['after_burst']) * s,
-                         int(m['after_cases']) * s])
-        o.append(md_table(['size', 'capacity', 'bytes per sheaf',
-                           'per CPU at most (2 full sheaves)',
-                           'per node at most (barn: 10 full + 10 empty)',
-                           'held after one pair', 'after a burst of 1000',
-                           'after all cases (all CPUs)'], body))
-        o.append('\nBytes of objects held, plus the sheaves themselves where '
-                 'it says so; a sheaf is a 32-byte header and 8 bytes per '
-                 'object. "After one pair" is one CPU\'s main sheaf, refilled '
-                 'to capacity by the first allocation; a burst of 1000 fills '
-                 'main, spare and the barn.\n')
-    o.append(debugfs_table(misc))
-    return ''.join(o)
+def bars(R):
+    """The bars of a run's plot: (label, want) for the pair, each batch
+    size above 1 (LIFO; shuffled at the largest), each reservation size
+    above 1 with every object used, the largest with one used, the
+    cross-CPU case and prefill."""
+    out = [('pair', dict(case='pair'))]
+    ns = [n for n in R.values('n', case='batch') if n > 1]
+    out += [(f'batch {n}', dict(case='batch', n=n, order='lifo')) for n in ns]
+    out += [(f'batch {n} shuf', dict(case='batch', n=n, order='shuffled'))
+            for n in ns[-1:]]
+    ns = [n for n in R.values('n', case='guar') if n > 1]
+    out += [(f'guar {n}', dict(case='guar', n=n, used=n)) for n in ns]
+    out += [(f'guar {n} use 1', dict(case='guar', n=n, used=1)) for n in ns[-1:]]
+    return out + [('cross', dict(case='cross')), ('prefill', dict(case='prefill'))]
 
 
-def gnuplot(outdir, runs, rows):
+def line_plots(outdir, png, title, setup, runs, case, xkey, cols, value, label):
+    """gnuplot lines for one PNG: a chart per run of @runs, x the values of
+    @xkey in @case, a line per column cols(R), y value(R, x, column)."""
+    script = ['set terminal pngcairo size 1200,480 font ",10"',
+              'set style data linespoints', 'set xtics norotate',
+              'set key top left'] + setup + [
+        f'set output "{os.path.join(outdir, png)}"',
+        f'set multiplot layout 1,{len(runs)} title "{title}"']
+    for R in runs:
+        fn = os.path.join(outdir, 'plots', f'{case}-{R.kernel}-{R.mode}.dat')
+        cs = cols(R)
+        with open(fn, 'w') as f:
+            for x in R.values(xkey, case=case):
+                f.write(' '.join([str(x)] + [value(R, x, c) for c in cs]) + '\n')
+        script.append(f'set title "{R.kernel} {R.mode}"')
+        script.append('plot ' + ', '.join(f'"{fn}" using 1:{k + 2} title "{label(c)}"'
+                                          for k, c in enumerate(cs)))
+    return script + ['unset multiplot']
+
+
+def gnuplot(outdir, runs):
     """PNGs: ns/op by case and size per run; scaling; capacity sweep."""
     data = os.path.join(outdir, 'plots')
     os.makedirs(data, exist_ok=True)
@@ -422,23 +546,14 @@ def gnuplot(outdir, runs, rows):
               'set style fill solid 0.8 border -1', 'set boxwidth 0.9',
               'set grid ytics', 'set logscale y', 'set key top left',
               'set xtics rotate by -35']
-    cases = [('pair', dict(case='pair')),
-             ('batch 10', dict(case='batch', n=10, order='lifo')),
-             ('batch 100 shuf', dict(case='batch', n=100, order='shuffled')),
-             ('batch 1000', dict(case='batch', n=1000, order='lifo')),
-             ('guar 4', dict(case='guar', n=4, used=4)),
-             ('guar 32', dict(case='guar', n=32, used=32)),
-             ('guar 64 use 1', dict(case='guar', n=64, used=1)),
-             ('cross', dict(case='cross')),
-             ('prefill', dict(case='prefill'))]
     for R in runs:
         base = f'ns-{R.kernel}-{R.mode}'
         plots = []
-        for s in SIZES:
+        for s in R.sizes():
             fn = os.path.join(data, f'{base}-{s}.dat')
             with open(fn, 'w') as f:
                 f.write('case sheaf slab mempool\n')
-                for label, want in cases:
+                for label, want in bars(R):
                     if want['case'] == 'prefill':
                         sh = R.ns(case='prefill', size=s, impl='barn')
                         sl = R.ns(case='pair', size=s, impl='slab')
@@ -458,59 +573,35 @@ def gnuplot(outdir, runs, rows):
         unit = 'guest instructions' if R.mode == 'icount' else 'ns'
         script += [f'set output "{os.path.join(outdir, base + ".png")}"',
                    f'set ylabel "{unit} per operation (log)"',
-                   f'set multiplot layout 1,3 title "{R.kernel}, '
+                   f'set multiplot layout 1,{len(R.sizes())} title "{R.kernel}, '
                    f'{MODE_TEXT.get(R.mode, R.mode)}"'] + plots + ['unset multiplot']
 
-    scaled = [R for R in runs if any(r['case'] == 'scale' and r['cpus'] > 1
-                                     for r in R.rows)]
-    if scaled:
-        script += ['set terminal pngcairo size 1200,480 font ",10"',
-                   'set logscale y', 'set style data linespoints',
-                   'set xtics norotate 1', 'set key top left',
-                   f'set output "{os.path.join(outdir, "scaling.png")}"',
-                   'set xlabel "CPUs running the fast path"',
-                   'set ylabel "total Mops/s"',
-                   f'set multiplot layout 1,{len(scaled)} title '
-                   '"Throughput with every CPU allocating and freeing"']
-        for R in scaled:
-            fn = os.path.join(data, f'scale-{R.kernel}-{R.mode}.dat')
-            cpus = sorted({r['cpus'] for r in R.rows if r['case'] == 'scale'})
-            cols = [(s, i) for s in SIZES for i in ('sheaf', 'slab', 'array')]
-            with open(fn, 'w') as f:
-                for c in cpus:
-                    f.write(' '.join([str(c)] + [fmt(R.mops(case='scale', size=s, impl=i,
-                                                            cpus=c), 3)
-                                                 for s, i in cols]) + '\n')
-            script.append(f'set title "{R.kernel} {R.mode}"')
-            script.append('plot ' + ', '.join(
-                f'"{fn}" using 1:{k + 2} title "{i} {s} B"'
-                for k, (s, i) in enumerate(cols) if s != 256))
-        script.append('unset multiplot')
+    # The smallest and largest sizes: the middle ones only crowd the chart.
+    def ends(R):
+        return uniq(R.sizes()[:1] + R.sizes()[-1:])
 
-    swept = [R for R in runs if any(r['case'] == 'sweep' for r in R.rows)]
+    scaled = [R for R in runs if any(c > 1 for c in R.values('cpus', case='scale'))]
+    if scaled:
+        script += line_plots(
+            outdir, 'scaling.png', 'Throughput with every CPU allocating and freeing',
+            ['set logscale y', 'set xtics 1', 'set xlabel "CPUs running the fast path"',
+             'set ylabel "total Mops/s"'], scaled, 'scale', 'cpus',
+            lambda R: [(s, i) for s in ends(R) for i in R.values('impl', case='scale')],
+            lambda R, c, k: fmt(R.mops(case='scale', size=k[0], impl=k[1], cpus=c), 3),
+            lambda k: f'{k[1]} {k[0]} B')
+
+    swept = [R for R in runs if R.values('cap', case='sweep')]
     if swept:
-        script += ['set terminal pngcairo size 1200,480 font ",10"',
-                   'set logscale x 2', 'unset logscale y',
-                   'set xtics ("4" 4, "12" 12, "26" 26, "60" 60, "120" 120)',
-                   f'set output "{os.path.join(outdir, "capacity.png")}"',
-                   'set xlabel "sheaf capacity (objects)"',
-                   'set ylabel "per alloc+free pair"',
-                   f'set multiplot layout 1,{len(swept)} title '
-                   '"Capacity sweep: N allocations then N frees"']
-        for R in swept:
-            fn = os.path.join(data, f'sweep-{R.kernel}-{R.mode}.dat')
-            caps = sorted({r['cap'] for r in R.rows if r['case'] == 'sweep'})
-            cols = [(s, n) for s in SIZES for n in (100, 1000)]
-            with open(fn, 'w') as f:
-                for c in caps:
-                    f.write(' '.join([str(c)] + [fmt(R.ns(case='sweep', size=s, cap=c, n=n,
-                                                          impl='sheaf'))
-                                                 for s, n in cols]) + '\n')
-            script.append(f'set title "{R.kernel} {R.mode}"')
-            script.append('plot ' + ', '.join(
-                f'"{fn}" using 1:{k + 2} title "{s} B, N = {n}"'
-                for k, (s, n) in enumerate(cols)))
-        script.append('unset multiplot')
+        caps = sorted({c for R in swept for c in R.values('cap', case='sweep')})
+        script += line_plots(
+            outdir, 'capacity.png', 'Capacity sweep: N allocations then N frees',
+            ['set logscale x 2', 'unset logscale y',
+             'set xtics (' + ', '.join(f'"{c}" {c}' for c in caps) + ')',
+             'set xlabel "sheaf capacity (objects)"', 'set ylabel "per alloc+free pair"'],
+            swept, 'sweep', 'cap',
+            lambda R: [(s, n) for s in R.sizes() for n in R.values('n', case='sweep')],
+            lambda R, c, k: fmt(R.ns(case='sweep', size=k[0], cap=c, n=k[1])),
+            lambda k: f'{k[0]} B, N = {k[1]}')
 
     gp = os.path.join(data, 'plots.gp')
     with open(gp, 'w') as f:
@@ -528,13 +619,30 @@ def gnuplot(outdir, runs, rows):
     return True
 
 
+def write_csv(outdir, rows):
+    """results.csv: the RESULT fields as printed, in the order first seen,
+    between the run's keys and the ratios."""
+    first = ['kernel', 'mode', 'core']
+    last = ['ratio', 'ratio_to']
+    fields = first + [k for k in uniq(k for r in rows for k in r)
+                      if k not in first + last] + last
+    with open(os.path.join(outdir, 'results.csv'), 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=fields, restval='', lineterminator='\n')
+        w.writeheader()
+        w.writerows(rows)
+
+
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    md_only = bool(args) and args[0] == '--md-only'
+    if md_only:
+        args = args[1:]
+    if len(args) < 2:
         sys.exit(__doc__)
-    outdir = sys.argv[1]
+    outdir = args[0]
     os.makedirs(outdir, exist_ok=True)
     rows, mems, info = [], [], OrderedDict()
-    for spec in sys.argv[2:]:
+    for spec in args[1:]:
         kernel, mode, path = spec.split(':', 2)
         try:
             r, m, metas, misc = parse(kernel, mode, path)
@@ -545,17 +653,17 @@ def main():
         mems += m
         info[(kernel, mode)] = (metas, misc, path)
     add_ratios(rows)
+    if not md_only:
+        write_csv(outdir, rows)
 
-    with open(os.path.join(outdir, 'results.csv'), 'w', newline='') as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator='\n')
-        w.writeheader()
-        w.writerows(rows)
-
-    runs = [Run(k, m, rows) for (k, m) in info if any(
-        r['kernel'] == k and r['mode'] == m for r in rows)]
+    runs = [Run(k, m, rows, info[(k, m)][1]) for (k, m) in info
+            if any(r['kernel'] == k and r['mode'] == m for r in rows)]
+    reps = [d['reps'] for metas, _, _ in info.values() for d in metas
+            if isinstance(d.get('reps'), int)]
     o = ['# sheafcache benchmark\n\n',
          'Generated by `make bench` (scripts/bench.sh, bench/sheafcache_bench.c). '
-         'Every figure is the median of at least 5 repetitions, and every '
+         f'Every figure is the median of at least {min(reps) if reps else "?"} '
+         'repetitions, and every '
          'ratio compares figures of the same boot. In icount mode a guest '
          'nanosecond is one guest instruction, so those figures count '
          'instructions exactly; wall-time figures under TCG are noisy and '
@@ -581,16 +689,9 @@ def main():
                  f'{"; " + quiet[0][11:] if quiet and "never" in quiet[0] else ""}'
                  f'{"" if metas else "; NO RESULTS (see " + path + ")"}\n')
 
-    # The last variant of BENCH_CORE_PATCHES (every patch applied) gets
-    # columns of its own where icount measured it.
-    cols = list(runs)
-    for R in runs:
-        vs = sorted({r['core'] for r in R.rows} - {'stats', 'nostats', 'base'})
-        if vs and R.mode == 'icount':
-            cols.append(Run(R.kernel, R.mode, rows, vs[-1]))
     o.append('\n## Targets\n\n')
-    t = targets(cols)
-    o.append(md_table(['target'] + [R.label() for R in cols],
+    t = targets(runs)
+    o.append(md_table(['target'] + [R.label() for R in runs],
                       [[label] + cells for label, cells in t]))
     o.append('\nRatios are sheafcache / reference (throughput: 2 CPUs / 1 CPU; '
              'statistics: the share of the pair they cost). A figure the mode '
@@ -599,9 +700,8 @@ def main():
              '(max / min): the host was busy with other work, and the '
              'verdict says little. Scaling needs a host core per vCPU.\n')
     for R in runs:
-        o.append(run_sections(R, mems, info[(R.kernel, R.mode)][1]))
-    plotted = gnuplot(outdir, runs, rows)
-    if plotted:
+        o.append(run_sections(R, mems))
+    if not md_only and gnuplot(outdir, runs):
         o.append('\n## Plots\n\n')
         for R in runs:
             o.append(f'![{R.label()}](ns-{R.kernel}-{R.mode}.png)\n\n')

@@ -262,9 +262,10 @@ tag() {
 # min-docs (KTAP documents expected, default 1). A VARIANT is passed on
 # the kernel command line as sheafcache_variant=VARIANT.
 boot_and_judge() {
-	local kernel=$(field KERNEL "$1") out=$2 script=$3 name=$4 var=${5:-}
+	local kernel out=$2 script=$3 name=$4 var=${5:-}
 	local log=$out/$name.log boot ktap p f v opts=() kname t0 try
 
+	kernel=$(field KERNEL "$1")
 	kname=$(field NAME "$1")
 	t0=$(date +%s)
 	v=$(tag expect-warn "$script" "$var")
@@ -296,6 +297,7 @@ boot_and_judge() {
 	t_boot[$kname]=$((${t_boot[$kname]:-0} + $(date +%s) - t0))
 	n_boot[$kname]=$((${n_boot[$kname]:-0} + 1))
 	# A failed boot shows in the log: ktap.sh then misses SHEAFCACHE_DONE.
+	# shellcheck disable=SC2001 # a prefix on every line
 	sed 's/^/# /' <<< "$boot"
 
 	ktap=$(scripts/ktap.sh "${opts[@]}" --min-docs "$(tag min-docs "$script" | grep . || echo 1)" \
@@ -417,6 +419,7 @@ timing_table() {
 plan=${CHECK_PLAN:-}
 [ "$plan" != 0 ] || plan=
 t0=$(date +%s)
+# shellcheck disable=SC2086 # a list of package names
 [ -n "$plan" ] || ensure_packages $SHEAFCACHE_PKGS
 step "package install (or check)" "$t0"
 

@@ -51,8 +51,6 @@ set -euo pipefail
 exec 3>&1 1>&2
 
 readonly PKG=linux-source-6.12
-readonly TARBALL=/usr/src/linux-source-6.12.tar.xz
-readonly TOPDIR=linux-source-6.12
 readonly DEPS="$PKG flex bison bc libelf-dev libssl-dev build-essential xz-utils"
 readonly SMP=4
 readonly NODES=2
@@ -60,6 +58,8 @@ readonly NODES=2
 readonly RECIPE=2
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
 flavour=${1:-default}
 case $flavour in
 default) frag=$here/debug-kernel.config ;;
@@ -83,32 +83,13 @@ localversion=$(sed -n 's/^CONFIG_LOCALVERSION="\(.*\)"$/\1/p' "$frag")
 # Build dependencies
 # ---------------------------------------------------------------------------
 
-missing_pkgs() {
-	local p
-	for p in $DEPS; do
-		if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != \
-		     "install ok installed" ]; then
-			printf '%s ' "$p"
-		fi
-	done
-}
-
 command -v dpkg-query >/dev/null || die "needs a Debian system (dpkg-query)"
-missing=$(missing_pkgs)
-if [ -n "$missing" ] || [ ! -r "$TARBALL" ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		log "missing packages: ${missing:-$PKG (no $TARBALL)}"
-		log "as root run:"
-		log "  apt-get update; apt-get install -y $DEPS"
-		exit 1
-	fi
-	log "installing build dependencies: ${missing:-$PKG}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update >&2 || die "apt-get update failed"
-	# shellcheck disable=SC2086
-	apt-get install -y $DEPS >&2 || die "apt-get install failed"
-	[ -r "$TARBALL" ] || die "$PKG installed but $TARBALL is missing"
-fi
+# shellcheck disable=SC2086 # a list of package names
+ensure_packages $DEPS || die "missing build dependencies"
+TARBALL=$(source_tarball) || die "$PKG is installed but its tarball is missing"
+TOPDIR=$(basename "$TARBALL")
+TOPDIR=${TOPDIR%%.tar.*}
+readonly TARBALL TOPDIR
 
 # ---------------------------------------------------------------------------
 # Cache key and layout

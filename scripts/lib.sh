@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Helpers shared by check.sh and run-demo.sh; sourced, not run.
+# Helpers shared by the host scripts (check.sh, run-demo.sh, bench.sh,
+# debug-kernel.sh, build-modules.sh); sourced, not run.
 # shellcheck shell=bash disable=SC2034
 
 # What the QEMU tests need beyond gcc, make and git: Debian's 6.1 and 6.12
@@ -53,6 +54,20 @@ debian_release() {
 	echo "$rel"
 }
 
+# source_tarball: the tarball linux-source-6.12 puts in /usr/src, whatever
+# its compression; its top directory is its name without .tar.*. Fails,
+# saying so, when the package is not installed.
+source_tarball() {
+	local t
+
+	t=$(find /usr/src -maxdepth 1 -name 'linux-source-6.12.tar.*' | sort | sed -n 1p)
+	[ -n "$t" ] || {
+		echo "no /usr/src/linux-source-6.12.tar.*: install linux-source-6.12" >&2
+		return 1
+	}
+	echo "$t"
+}
+
 # checkpatch_dir: checkpatch.pl and the data files it reads, extracted once
 # from linux-source-6.12 into build/tools.
 checkpatch_dir() {
@@ -60,7 +75,7 @@ checkpatch_dir() {
 
 	dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/tools
 	if [ ! -x "$dir/checkpatch.pl" ]; then
-		tarball=$(find /usr/src -maxdepth 1 -name 'linux-source-6.12.tar.*' | head -n 1)
+		tarball=$(source_tarball) || return 1
 		src=$(basename "$tarball")
 		src=${src%%.tar.*}/scripts
 		mkdir -p "$dir"

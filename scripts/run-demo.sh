@@ -12,6 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/lib.sh
 
+# shellcheck disable=SC2086 # a list of package names
 ensure_packages $SHEAFCACHE_PKGS
 rel=$(debian_release 6.12)
 out=build/$rel

@@ -2,12 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot one QEMU guest on a busybox initramfs, run a test script in it and
-# power it off. Modules are only ever loaded here, never into the host.
-#
-# usage: vm-boot.sh --kernel BZIMAGE --modules DIR --script GUEST_SH
-#		    --log LOGFILE [--smp N] [--nodes N] [--mem MB] [--icount]
-#		    [--append ARGS] [--timeout S] [--files DIR]
-#        vm-boot.sh --probe --kernel BZIMAGE
+# power it off. Modules are only ever loaded here, never into the host
+# (make bench HOST=1 being the one, explicit, exception: scripts/bench.sh).
 #
 # The serial console (kernel log and the script's output) goes to LOGFILE.
 # The guest's /init prints SHEAFCACHE_TAINT=<taint> and SHEAFCACHE_DONE
@@ -20,7 +16,12 @@
 set -euo pipefail
 
 usage() {
-	sed -n '7,10s/^# \?//p' "$0" >&2
+	cat >&2 <<-'EOF'
+	usage: vm-boot.sh --kernel BZIMAGE --modules DIR --script GUEST_SH
+	                  --log LOGFILE [--smp N] [--nodes N] [--mem MB] [--icount]
+	                  [--append ARGS] [--timeout S] [--files DIR]
+	       vm-boot.sh --probe --kernel BZIMAGE
+	EOF
 	exit 2
 }
 
@@ -47,7 +48,7 @@ done
 if [ "$probe" = 1 ]; then
 	[ -n "$kernel" ] || usage
 else
-	[ -n "$kernel" ] && [ -n "$modules" ] && [ -n "$script" ] && [ -n "$log" ] ||
+	{ [ -n "$kernel" ] && [ -n "$modules" ] && [ -n "$script" ] && [ -n "$log" ]; } ||
 		usage
 fi
 [ -r "$kernel" ] || { echo "vm-boot: cannot read kernel $kernel" >&2; exit 2; }
@@ -159,6 +160,7 @@ args=(-m "$mem" -cpu max -nographic -no-reboot -nic none
       -global PIIX4_PM.acpi-pci-hotplug-with-bridge-support=off
       -global PIIX4_PM.acpi-root-pci-hotplug=off
       -kernel "$kernel" -initrd "$work/initrd")
+# shellcheck disable=SC2054 # qemu's options take commas
 if [ "$icount" = 1 ]; then
 	args+=(-accel tcg -icount shift=0,sleep=off)
 elif [ "$accel" = kvm ]; then

@@ -1,26 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Runs in the guest (busybox sh) for make bench, as /test.sh of
-# scripts/vm-boot.sh. Loads the benchmark on the core as built
-# (/modules/sheafcache.ko), then on each other build of the core shipped as
-# /modules/sheafcache_<variant>.ko: "nostats" is the core compiled with
-# -DSHEAFCACHE_NO_STATS, others are proposed changes. All have the module
-# name sheafcache, so they take turns. The benchmark does its work in its
-# init and prints RESULT lines; after each run the debugfs files of its
-# caches are echoed as BENCHFS lines.
+# scripts/vm-boot.sh, or on the host kernel for make bench HOST=1
+# (scripts/bench.sh points SHEAFCACHE_MODULES, see lib.sh, and
+# BENCH_FILES at its directories there). Loads the benchmark on the core
+# as built (sheafcache.ko), then on the core compiled with
+# -DSHEAFCACHE_NO_STATS (sheafcache_nostats.ko, with its own build of the
+# benchmark, sheafcache_bench_nostats.ko: the core's symbol versions
+# differ), to show what the statistics cost; the benchmark tells the two
+# apart by itself. Both have the module name sheafcache, so they take turns. The
+# benchmark does its work in its init and prints RESULT lines; after each
+# run the debugfs files of its caches are echoed as BENCHFS lines.
 #
-# A variant whose internal.h differs changes the symbol versions of the
-# core's exports, so it comes with its own benchmark build,
-# /modules/sheafcache_bench_<variant>.ko, used instead of
-# /modules/sheafcache_bench.ko (the module name stays sheafcache_bench).
-#
-# /files/bench.conf may set BENCH_ARGS (parameters of the first run) and
-# BENCH_VARIANT_ARGS (of the others; default "cases=pair").
+# bench.conf may set BENCH_ARGS (parameters of the first run) and
+# BENCH_NOSTATS_ARGS (of the second; default "cases=pair").
 
 BENCH_ARGS=
-BENCH_VARIANT_ARGS=cases=pair
+BENCH_NOSTATS_ARGS=cases=pair
 # shellcheck disable=SC1091 # written by scripts/bench.sh
-[ ! -r /files/bench.conf ] || . /files/bench.conf
+[ ! -r "${BENCH_FILES:-/files}/bench.conf" ] || . "${BENCH_FILES:-/files}/bench.conf"
 
 echo "BENCHCPU $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
 
@@ -49,41 +47,27 @@ quiet() {
 	echo "BENCHQUIET never: the figures may include other work"
 }
 
-# run CORE BENCH TAG ARGS...
+# run CORE BENCH TAG ARGS...: the benchmark BENCH.ko on the core CORE.ko,
+# its debugfs files tagged TAG.
 run() {
 	core=$1 bench=$2 tag=$3
 	shift 3
-	if ! insmod "/modules/$core.ko"; then
-		echo "SHEAFCACHE_INSMOD_FAIL $core"
-		return
-	fi
+	load "$core" || return
 	quiet
-	if insmod "/modules/$bench.ko" "$@"; then
+	if load "$bench" "$@"; then
 		for d in /sys/kernel/debug/sheafcache/bench-*; do
 			[ -d "$d" ] || continue
 			for f in cached sheaves; do
 				sed "s|^|BENCHFS $tag ${d##*/} $f |" "$d/$f"
 			done
 		done
-		rmmod sheafcache_bench ||
-			echo "SHEAFCACHE_RMMOD_FAIL sheafcache_bench"
-	else
-		echo "SHEAFCACHE_INSMOD_FAIL sheafcache_bench"
+		unload sheafcache_bench
 	fi
-	rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL $core"
+	unload sheafcache
 }
 
 # Word splitting of the arguments is intended: "cases=pair reps=7".
 # shellcheck disable=SC2086
 run sheafcache sheafcache_bench stats $BENCH_ARGS
-for ko in /modules/sheafcache_*.ko; do
-	v=${ko#/modules/sheafcache_}
-	v=${v%.ko}
-	case $v in
-	bench|bench_*|selftest|example) continue ;;
-	esac
-	bench=sheafcache_bench
-	[ ! -f "/modules/sheafcache_bench_$v.ko" ] || bench=sheafcache_bench_$v
-	# shellcheck disable=SC2086
-	run "sheafcache_$v" "$bench" "$v" variant="$v" $BENCH_VARIANT_ARGS
-done
+# shellcheck disable=SC2086
+run sheafcache_nostats sheafcache_bench_nostats nostats $BENCH_NOSTATS_ARGS

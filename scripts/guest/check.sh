@@ -9,49 +9,42 @@
 #
 # scenario: min-docs=3
 
-loaded=
 kmemleak_begin
 
-# load MODULE [PARAM=VALUE...]
-load() {
-	mod=$1
-	shift
-	if insmod "/modules/$mod.ko" "$@"; then
-		loaded="$mod $loaded"
-	else
-		echo "SHEAFCACHE_INSMOD_FAIL $mod"
-	fi
-}
-
-load sheafcache
-load sheafcache_selftest
-load sheafcache_example
+# What loaded, to unload at the end: the last one first.
+loaded=
+for mod in sheafcache sheafcache_selftest sheafcache_example; do
+	! load $mod || loaded="$mod $loaded"
+done
 # Concurrency is the torture module's: its stress, briefly, on every kernel.
-load sheafcache_torture mode=stress duration_ms=2000
+! load sheafcache_torture mode=stress duration_ms=2000 ||
+	loaded="sheafcache_torture $loaded"
 # The benchmark may not exist yet; its smoke mode runs every case briefly.
-[ ! -f /modules/sheafcache_bench.ko ] || load sheafcache_bench smoke=1
+if [ -f "$SHEAFCACHE_MODULES/sheafcache_bench.ko" ] &&
+   load sheafcache_bench smoke=1; then
+	loaded="sheafcache_bench $loaded"
+fi
 
 # Move a CPU off and back on and put the system under memory pressure
 # while the caches are loaded: the cpuhp teardown and the shrinker run.
 if [ -e /sys/devices/system/cpu/cpu1/online ]; then
-	echo 0 > /sys/devices/system/cpu/cpu1/online &&
-		echo 1 > /sys/devices/system/cpu/cpu1/online ||
-		echo "SHEAFCACHE_HOTPLUG_FAIL cpu1"
+	{ echo 0 > /sys/devices/system/cpu/cpu1/online &&
+		echo 1 > /sys/devices/system/cpu/cpu1/online; } ||
+		step_failed HOTPLUG cpu1
 fi
-echo 3 > /proc/sys/vm/drop_caches || echo "SHEAFCACHE_DROPCACHES_FAIL"
+echo 3 > /proc/sys/vm/drop_caches || step_failed DROPCACHES
 
 if [ -d /sys/kernel/debug/sheafcache ]; then
-	for f in $(find /sys/kernel/debug/sheafcache -type f -perm -0400); do
+	find /sys/kernel/debug/sheafcache -type f -perm -0400 | while read -r f; do
 		echo "== $f"
 		cat "$f"
 	done
 fi
 
-for mod in $loaded; do
-	rmmod "$mod" || echo "SHEAFCACHE_RMMOD_FAIL $mod"
-done
+# shellcheck disable=SC2086 # a list of module names
+unload $loaded
 if [ -e /sys/kernel/debug/sheafcache ]; then
-	echo "SHEAFCACHE_DEBUGFS_FAIL /sys/kernel/debug/sheafcache left behind"
+	step_failed DEBUGFS /sys/kernel/debug/sheafcache left behind
 fi
 
 kmemleak_end

@@ -7,15 +7,14 @@
 
 dmesg -c > /dev/null
 echo SHEAFCACHE_DEMO_BEGIN
-for mod in sheafcache sheafcache_example; do
-	insmod /modules/$mod.ko || echo "SHEAFCACHE_INSMOD_FAIL $mod"
-done
+load sheafcache
+load sheafcache_example
 echo "--- kernel log"
 dmesg -c
-for f in $(find /sys/kernel/debug/sheafcache -type f -perm -0400 2>/dev/null); do
+find /sys/kernel/debug/sheafcache -type f -perm -0400 2>/dev/null | while read -r f; do
 	echo "--- $f"
 	cat "$f"
 done
 echo SHEAFCACHE_DEMO_END
-rmmod sheafcache_example sheafcache
+unload sheafcache_example sheafcache
 dmesg -c

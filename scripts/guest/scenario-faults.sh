@@ -27,10 +27,10 @@ kmemleak_begin
 
 # arm DIR PCT: fail PCT% of the calls of the tasks that ask for it.
 arm() {
-	echo 0 > "$1/verbose" && echo 1 > "$1/interval" &&
+	{ echo 0 > "$1/verbose" && echo 1 > "$1/interval" &&
 		echo $times > "$1/times" && echo Y > "$1/task-filter" &&
-		echo "$2" > "$1/probability" ||
-		echo "SHEAFCACHE_FAULTS_FAIL cannot arm $1"
+		echo "$2" > "$1/probability"; } ||
+		step_failed FAULTS cannot arm "$1"
 }
 
 # disarm DIR PCT: stop and say how many failures were injected.
@@ -38,28 +38,24 @@ disarm() {
 	echo 0 > "$1/probability"
 	n=$((times - $(cat "$1/times")))
 	echo "# torture: $(basename "$1") $2% faults_injected=$n"
-	[ "$n" -gt 0 ] || echo "SHEAFCACHE_FAULTS_FAIL none injected by $1"
+	[ "$n" -gt 0 ] || step_failed FAULTS none injected by "$1"
 }
 
 # faults SLAB_PCT SHEAF_PCT: one load with these failure rates.
 faults() {
 	[ "$1" = 0 ] || arm $fs "$1"
 	[ "$2" = 0 ] || arm $fsh "$2"
-	if insmod /modules/sheafcache_torture.ko mode=faults slab_pct="$1" \
-		sheaf_pct="$2" duration_ms=$ms; then
-		rmmod sheafcache_torture ||
-			echo "SHEAFCACHE_RMMOD_FAIL sheafcache_torture"
-	else
-		echo "SHEAFCACHE_INSMOD_FAIL sheafcache_torture faults $1 $2"
-	fi
+	run_torture faults $ms slab_pct="$1" sheaf_pct="$2"
 	[ "$1" = 0 ] || disarm $fs "$1"
 	[ "$2" = 0 ] || disarm $fsh "$2"
 }
 
-insmod /modules/sheafcache.ko || echo "SHEAFCACHE_INSMOD_FAIL sheafcache"
+# The core stays loaded throughout: its fail_sheaf_alloc is armed
+# before each run.
+load sheafcache
 # Whatever the flags: GFP_KERNEL allocations fail too.
-echo Y > $fs/cache-filter && echo N > $fs/ignore-gfp-wait ||
-	echo "SHEAFCACHE_FAULTS_FAIL cannot set up $fs"
+{ echo Y > $fs/cache-filter && echo N > $fs/ignore-gfp-wait; } ||
+	step_failed FAULTS cannot set up $fs
 faults 10 0
 faults 50 0
 faults 100 0
@@ -67,12 +63,12 @@ faults 0 100
 faults 10 50
 # The kernel's defaults again.
 for d in $fs $fsh; do
-	echo N > $d/task-filter
-	echo 1 > $d/times
-	echo 2 > $d/verbose
+	echo N > "$d/task-filter"
+	echo 1 > "$d/times"
+	echo 2 > "$d/verbose"
 done
 echo N > $fs/cache-filter
 echo Y > $fs/ignore-gfp-wait
-rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache"
+unload sheafcache
 
 kmemleak_end

@@ -34,8 +34,8 @@ hotplug_loop() {
 	while [ ! -e $stop ]; do
 		for f in /sys/devices/system/cpu/cpu[1-9]*/online; do
 			[ ! -e $stop ] || break
-			echo 0 > "$f" || echo "SHEAFCACHE_OFFLINE_FAIL $f"
-			echo 1 > "$f" || echo "SHEAFCACHE_ONLINE_FAIL $f"
+			echo 0 > "$f" || step_failed OFFLINE "$f"
+			echo 1 > "$f" || step_failed ONLINE "$f"
 			n=$((n + 1))
 			sleep 0.1
 		done
@@ -43,20 +43,18 @@ hotplug_loop() {
 	echo $n > $cycles
 }
 
-insmod /modules/sheafcache.ko || echo "SHEAFCACHE_INSMOD_FAIL sheafcache"
+# The core is loaded before the CPUs start coming and going, as a
+# client's would be, and stays loaded until they are all back.
+load sheafcache
 hotplug_loop &
 loop=$!
-if insmod /modules/sheafcache_torture.ko mode=hotplug duration_ms=$ms; then
-	rmmod sheafcache_torture || echo "SHEAFCACHE_RMMOD_FAIL sheafcache_torture"
-else
-	echo "SHEAFCACHE_INSMOD_FAIL sheafcache_torture mode=hotplug"
-fi
+run_torture hotplug $ms
 touch $stop
 wait $loop
 echo "# torture: hotplug_cycles=$(cat $cycles)"
 for f in /sys/devices/system/cpu/cpu[1-9]*/online; do
-	grep -q 1 "$f" || echo "SHEAFCACHE_ONLINE_FAIL $f left offline"
+	grep -q 1 "$f" || step_failed ONLINE "$f left offline"
 done
-rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache"
+unload sheafcache
 
 kmemleak_end

@@ -23,12 +23,6 @@ ms=8000
 
 kmemleak_begin
 
-insmod /modules/sheafcache.ko || echo "SHEAFCACHE_INSMOD_FAIL sheafcache"
-if insmod /modules/sheafcache_torture.ko mode=irq duration_ms=$ms; then
-	rmmod sheafcache_torture || echo "SHEAFCACHE_RMMOD_FAIL sheafcache_torture"
-else
-	echo "SHEAFCACHE_INSMOD_FAIL sheafcache_torture mode=irq"
-fi
-rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache"
+run_torture irq $ms
 
 kmemleak_end

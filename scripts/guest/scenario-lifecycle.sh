@@ -19,37 +19,33 @@ kmemleak_begin
 i=0
 while [ $i -lt 50 ]; do
 	i=$((i + 1))
-	insmod /modules/sheafcache.ko ||
-		echo "SHEAFCACHE_INSMOD_FAIL sheafcache round $i"
-	insmod /modules/sheafcache_selftest.ko quick=1 ||
-		echo "SHEAFCACHE_INSMOD_FAIL sheafcache_selftest round $i"
-	rmmod sheafcache_selftest ||
-		echo "SHEAFCACHE_RMMOD_FAIL sheafcache_selftest round $i"
-	rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache round $i"
-	[ ! -e $dir ] || echo "SHEAFCACHE_DEBUGFS_FAIL $dir left in round $i"
+	ok=1
+	load sheafcache || ok=
+	load sheafcache_selftest quick=1 || ok=
+	unload sheafcache_selftest sheafcache || ok=
+	[ -n "$ok" ] || echo "# lifecycle: the failure above was in round $i"
+	[ ! -e $dir ] || step_failed DEBUGFS "$dir left in round $i"
 done
 echo "# lifecycle: $i rounds"
 
 # A client holds the core: it must not go away under it.
-insmod /modules/sheafcache.ko || echo "SHEAFCACHE_INSMOD_FAIL sheafcache"
-insmod /modules/sheafcache_example.ko ||
-	echo "SHEAFCACHE_INSMOD_FAIL sheafcache_example"
-rmmod sheafcache 2>/dev/null && echo "SHEAFCACHE_UNLOAD_FAIL core unloaded under a client"
+load sheafcache
+load sheafcache_example
+rmmod sheafcache 2>/dev/null && step_failed UNLOAD core unloaded under a client
 
 # Garbage into every writable debugfs file is refused; valid input works.
 d=$dir/example_flow
 for f in stats shrink; do
 	for junk in x -1 5 99999999999999999999 "1 2"; do
 		printf '%s' "$junk" > $d/$f 2>/dev/null &&
-			echo "SHEAFCACHE_DEBUGFS_FAIL $f took '$junk'"
+			step_failed DEBUGFS "$f took '$junk'"
 	done
 done
-echo 1 > $d/shrink || echo "SHEAFCACHE_DEBUGFS_FAIL shrink refused 1"
-grep -q '^objects 0$' $d/cached || echo "SHEAFCACHE_SHRINK_FAIL $(cat $d/cached)"
-echo 0 > $d/stats || echo "SHEAFCACHE_DEBUGFS_FAIL stats refused 0"
-grep -q '^alloc_fast  *0$' $d/stats || echo "SHEAFCACHE_STATS_FAIL not cleared"
+echo 1 > $d/shrink || step_failed DEBUGFS shrink refused 1
+grep -q '^objects 0$' $d/cached || step_failed SHRINK "$(cat $d/cached)"
+echo 0 > $d/stats || step_failed DEBUGFS stats refused 0
+grep -q '^alloc_fast  *0$' $d/stats || step_failed STATS not cleared
 
-rmmod sheafcache_example || echo "SHEAFCACHE_RMMOD_FAIL sheafcache_example"
-rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache"
+unload sheafcache_example sheafcache
 
 kmemleak_end

@@ -11,13 +11,11 @@
 # scenario: kernels=6.1 6.12
 
 cg=/sys/fs/cgroup
-mount -t cgroup2 none $cg || echo "SHEAFCACHE_CGROUP_FAIL mount"
-echo +memory > $cg/cgroup.subtree_control || echo "SHEAFCACHE_CGROUP_FAIL memory controller"
-mkdir $cg/sc || echo "SHEAFCACHE_CGROUP_FAIL mkdir"
-echo $$ > $cg/sc/cgroup.procs || echo "SHEAFCACHE_CGROUP_FAIL join"
+mount -t cgroup2 none $cg || step_failed CGROUP mount
+echo +memory > $cg/cgroup.subtree_control || step_failed CGROUP memory controller
+mkdir $cg/sc || step_failed CGROUP mkdir
+echo $$ > $cg/sc/cgroup.procs || step_failed CGROUP join
 
-insmod /modules/sheafcache.ko || echo "SHEAFCACHE_INSMOD_FAIL sheafcache"
-insmod /modules/sheafcache_selftest.ko memcg_dir=$cg/sc ||
-	echo "SHEAFCACHE_INSMOD_FAIL sheafcache_selftest"
-rmmod sheafcache_selftest || echo "SHEAFCACHE_RMMOD_FAIL sheafcache_selftest"
-rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache"
+load sheafcache
+load sheafcache_selftest memcg_dir=$cg/sc
+unload sheafcache_selftest sheafcache

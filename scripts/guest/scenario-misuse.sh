@@ -25,11 +25,8 @@
 variant=$(sed -n 's/.*sheafcache_variant=\([a-z_]*\).*/\1/p' /proc/cmdline)
 kmemleak_begin
 
-insmod /modules/sheafcache.ko debug_objects=1 ||
-	echo "SHEAFCACHE_INSMOD_FAIL sheafcache"
-insmod /modules/sheafcache_misuse.ko test="$variant" ||
-	echo "SHEAFCACHE_INSMOD_FAIL sheafcache_misuse $variant"
-rmmod sheafcache_misuse || echo "SHEAFCACHE_RMMOD_FAIL sheafcache_misuse"
-rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache"
+load sheafcache debug_objects=1
+load sheafcache_misuse test="$variant"
+unload sheafcache_misuse sheafcache
 
 kmemleak_end

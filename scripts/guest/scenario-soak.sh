@@ -26,12 +26,6 @@ ms=40000
 
 kmemleak_begin
 
-insmod /modules/sheafcache.ko || echo "SHEAFCACHE_INSMOD_FAIL sheafcache"
-if insmod /modules/sheafcache_torture.ko mode=soak duration_ms=$ms; then
-	rmmod sheafcache_torture || echo "SHEAFCACHE_RMMOD_FAIL sheafcache_torture"
-else
-	echo "SHEAFCACHE_INSMOD_FAIL sheafcache_torture mode=soak"
-fi
-rmmod sheafcache || echo "SHEAFCACHE_RMMOD_FAIL sheafcache"
+run_torture soak $ms
 
 kmemleak_end
