@@ -117,6 +117,10 @@ struct bench_array {
  * @sweep_base: base cache for the capacity sweep
  * @base_name: name of @base
  * @sweep_name: name of @sweep_base
+ * @sc_name: name of @sc, and of its base
+ * @base32: where caches have sheaves of their own (6.18 on), a base whose
+ *	sheaves hold 32 objects, as a module would ask for; else NULL
+ * @base32_name: name of @base32
  */
 struct bench_size {
 	unsigned int size;
@@ -128,6 +132,9 @@ struct bench_size {
 	struct kmem_cache *sweep_base;
 	char base_name[24];
 	char sweep_name[24];
+	char sc_name[24];	/* also its owned base's */
+	struct kmem_cache *base32;
+	char base32_name[24];
 };
 
 static struct bench_size bench[ARRAY_SIZE(bench_sizes)];
@@ -152,12 +159,14 @@ enum bench_impl {
 	IMPL_ARRAY0,
 	IMPL_MEMPOOL,
 	IMPL_BULK,
+	IMPL_SLAB32,
 	IMPL_NR
 };
 
 /* In the order of enum bench_impl. */
 static const char * const bench_impl_names[] = {
 	"sheaf", "wrapped", "slab", "array", "array0", "mempool", "bulk",
+	"slab32",
 };
 
 static_assert(ARRAY_SIZE(bench_impl_names) == IMPL_NR);
@@ -208,6 +217,8 @@ static __always_inline void *bench_alloc(struct bench_size *bs,
 		return array_alloc(bs, true);
 	case IMPL_MEMPOOL:
 		return mempool_alloc(bs->pool, gfp);
+	case IMPL_SLAB32:
+		return kmem_cache_alloc(bs->base32, gfp);
 	default:
 		return kmem_cache_alloc(bs->base, gfp);
 	}
@@ -229,6 +240,9 @@ static __always_inline void bench_free(struct bench_size *bs,
 		break;
 	case IMPL_MEMPOOL:
 		mempool_free(obj, bs->pool);
+		break;
+	case IMPL_SLAB32:
+		kmem_cache_free(bs->base32, obj);
 		break;
 	default:
 		kmem_cache_free(bs->base, obj);
@@ -298,6 +312,7 @@ BENCH_LOOP(pair, wrapped, IMPL_WRAPPED)
 BENCH_LOOP(pair, slab, IMPL_SLAB)
 BENCH_LOOP(pair, array, IMPL_ARRAY)
 BENCH_LOOP(pair, array0, IMPL_ARRAY0)
+BENCH_LOOP(pair, slab32, IMPL_SLAB32)
 
 /* ===== b) batches ===================================================== */
 
@@ -333,6 +348,7 @@ static __always_inline u64 batch_loop(struct bench_size *bs,
 
 BENCH_LOOP(batch, sheaf, IMPL_SHEAF)
 BENCH_LOOP(batch, slab, IMPL_SLAB)
+BENCH_LOOP(batch, slab32, IMPL_SLAB32)
 
 /* The capacity sweep: batches on a sheafcache of a chosen capacity. */
 static noinline u64 batch_sweep(struct bench_size *bs,
@@ -642,7 +658,7 @@ static int bench_run(struct bench_line *l, struct bench_size *bs,
 		     const bench_fn *fns, const char * const *impls,
 		     unsigned int nr, const struct bench_params *p, u64 ops)
 {
-	u64 ps[5][BENCH_MAX_REPS];
+	u64 ps[6][BENCH_MAX_REPS];
 	struct bench_stat s;
 	unsigned int r, i;
 	u64 t;
@@ -679,11 +695,13 @@ static int bench_run(struct bench_line *l, struct bench_size *bs,
 
 static int case_pair(struct bench_size *bs)
 {
+	/* slab32 last: it is left out where there is no @bs->base32. */
 	static const bench_fn fns[] = {
 		pair_sheaf, pair_wrapped, pair_slab, pair_array, pair_array0,
+		pair_slab32,
 	};
 	static const char * const names[] = {
-		"sheaf", "wrapped", "slab", "array", "array0",
+		"sheaf", "wrapped", "slab", "array", "array0", "slab32",
 	};
 	struct bench_params p = { .iters = bench_iters(20000) };
 	struct bench_line l = {
@@ -691,14 +709,15 @@ static int case_pair(struct bench_size *bs)
 		.order = "-", .cpus = 1, .cap = sheaf_cache_capacity(bs->sc),
 	};
 
-	return bench_run(&l, bs, fns, names, ARRAY_SIZE(fns), &p, p.iters);
+	return bench_run(&l, bs, fns, names, ARRAY_SIZE(fns) - !bs->base32, &p,
+			 p.iters);
 }
 
 static int case_batch(struct bench_size *bs)
 {
 	static const unsigned int ns[] = { 1, 10, 100, 1000 };
-	static const bench_fn fns[] = { batch_sheaf, batch_slab };
-	static const char * const names[] = { "sheaf", "slab" };
+	static const bench_fn fns[] = { batch_sheaf, batch_slab, batch_slab32 };
+	static const char * const names[] = { "sheaf", "slab", "slab32" };
 	struct bench_line l = {
 		.name = "batch", .size = bs->size, .cpus = 1,
 		.cap = sheaf_cache_capacity(bs->sc),
@@ -716,8 +735,9 @@ static int case_batch(struct bench_size *bs)
 			l.n = ns[i];
 			l.used = ns[i];
 			l.order = o ? "shuffled" : "lifo";
-			err = bench_run(&l, bs, fns, names, ARRAY_SIZE(fns),
-					&p, (u64)p.iters * p.n);
+			err = bench_run(&l, bs, fns, names,
+					ARRAY_SIZE(fns) - !bs->base32, &p,
+					(u64)p.iters * p.n);
 			if (err)
 				return err;
 		}
@@ -1133,10 +1153,29 @@ static int case_sweep(struct bench_size *bs)
  * What the default capacity keeps cached on this CPU: after one pair
  * (main refilled), after a burst of 1000, and after all the cases.
  */
+/*
+ * What the base's own per-CPU sheaves and barns hold (from 6.18): the
+ * objects SLUB counts in use, less those sheafcache holds, with none
+ * handed out. -1 where the base has no sheaves of its own, or the count
+ * includes the free objects of per-CPU slabs.
+ */
+static long bench_native_cached(struct bench_size *bs)
+{
+	const char *name = bs->sc_name;
+	long objects;
+
+	if (st_slab_attr(name, "sheaf_capacity") <= 0 ||
+	    st_slab_attr(name, "cpu_slabs") != 0)
+		return -1;
+	objects = st_slab_attr(name, "objects");
+	return objects < 0 ? -1 : objects - sheaf_cache_cached_objects(bs->sc);
+}
+
 static int case_mem(struct bench_size *bs)
 {
 	struct sheaf_cache *sc = bs->sc;
 	unsigned long before = sheaf_cache_cached_objects(sc), pair, burst;
+	long nbefore = bench_native_cached(bs), npair, nburst;
 	unsigned int i;
 	void *obj;
 
@@ -1146,6 +1185,7 @@ static int case_mem(struct bench_size *bs)
 		return -ENOMEM;
 	sheaf_cache_free(sc, obj);
 	pair = sheaf_cache_cached_objects(sc);
+	npair = bench_native_cached(bs);
 	for (i = 0; i < BENCH_MAX_BATCH; i++) {
 		bench_objs[i] = sheaf_cache_alloc(sc, GFP_KERNEL);
 		if (!bench_objs[i])
@@ -1154,9 +1194,12 @@ static int case_mem(struct bench_size *bs)
 	while (i--)
 		sheaf_cache_free(sc, bench_objs[i]);
 	burst = sheaf_cache_cached_objects(sc);
-	pr_info("MEM case=mem size=%u cap=%u cpus=%u nodes=%u after_cases=%lu after_pair=%lu after_burst=%lu\n",
+	nburst = bench_native_cached(bs);
+	pr_info("MEM case=mem size=%u cap=%u cpus=%u nodes=%u after_cases=%lu after_pair=%lu after_burst=%lu native_cap=%ld native_after_cases=%ld native_after_pair=%ld native_after_burst=%ld\n",
 		bs->size, sheaf_cache_capacity(sc), num_online_cpus(),
-		num_online_nodes(), before, pair, burst);
+		num_online_nodes(), before, pair, burst,
+		st_slab_attr(bs->sc_name, "sheaf_capacity"),
+		nbefore, npair, nburst);
 	return 0;
 }
 
@@ -1259,6 +1302,24 @@ static void bench_size_destroy(struct bench_size *bs)
 	bs->base = NULL;
 	kmem_cache_destroy(bs->sweep_base);
 	bs->sweep_base = NULL;
+	kmem_cache_destroy(bs->base32);
+	bs->base32 = NULL;
+}
+
+/* The native base with 32-object sheaves, where caches have sheaves. */
+static int bench_base32_init(struct bench_size *bs)
+{
+#ifdef SHEAFCACHE_HAVE_NATIVE_SHEAVES
+	struct kmem_cache_args args = { .sheaf_capacity = 32 };
+
+	snprintf(bs->base32_name, sizeof(bs->base32_name), "scbench32-%u",
+		 bs->size);
+	bs->base32 = kmem_cache_create(bs->base32_name, bs->size, &args,
+				       BENCH_SLAB_FLAGS);
+	if (!bs->base32)
+		return -ENOMEM;
+#endif
+	return 0;
 }
 
 static int bench_size_init(struct bench_size *bs, unsigned int size)
@@ -1278,8 +1339,9 @@ static int bench_size_init(struct bench_size *bs, unsigned int size)
 	if (!bs->base || !bs->sweep_base)
 		return -ENOMEM;
 	/* The cache a client makes, and one over a base it wraps. */
-	snprintf(name, sizeof(name), "bench-%u", size);
-	bs->sc = sheaf_cache_create_with_base(name, size, 0, 0, NULL, NULL);
+	snprintf(bs->sc_name, sizeof(bs->sc_name), "bench-%u", size);
+	bs->sc = sheaf_cache_create_with_base(bs->sc_name, size, 0, 0, NULL,
+					      NULL);
 	if (IS_ERR(bs->sc)) {
 		int err = PTR_ERR(bs->sc);
 
@@ -1294,6 +1356,8 @@ static int bench_size_init(struct bench_size *bs, unsigned int size)
 		bs->wsc = NULL;
 		return err;
 	}
+	if (bench_base32_init(bs))
+		return -ENOMEM;
 	bs->pool = mempool_create_slab_pool(BENCH_MAX_GUAR, bs->base);
 	bs->arr = alloc_percpu(struct bench_array);
 	if (!bs->pool || !bs->arr)
