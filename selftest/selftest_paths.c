@@ -972,6 +972,7 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(gfp_account_bypasses),
 	SC_TEST_CASE(pfmemalloc_wrapped),
 	SC_TEST_CASE(pfmemalloc_owned),
+	SC_TEST_CASE(native_sheaves_nothing_lost),
 	SC_TEST_CASE(numa_remote_free),
 	SC_TEST_CASE(shrinker_per_node),
 	SC_TEST_CASE_ATTR(memcg_charges_allocator, ST_MEMCG),

@@ -302,6 +302,75 @@ int test_pfmemalloc_owned(void)
 	return 0;
 }
 
+/* ===== Over a base with sheaves of its own (6.18 on) ================== */
+
+#define ST_NATIVE_BASE	"sc_st_native"
+#define ST_NATIVE_OBJS	200
+
+/*
+ * The base's objects in use, from SLUB's count once kmem_cache_shrink()
+ * has emptied its own sheaves and barns back into the slabs.
+ */
+static long st_native_objects(struct kmem_cache *base)
+{
+	kmem_cache_shrink(base);
+	return st_slab_attr(ST_NATIVE_BASE, "objects");
+}
+
+/*
+ * The base keeps its native sheaves (its name is not one the harness
+ * boots slub_debug on): whatever sheafcache caches, hands out or gives
+ * back, SLUB counts each object once, and nothing is lost.
+ */
+int test_native_sheaves_nothing_lost(void)
+{
+	long before, half = ST_NATIVE_OBJS / 2;
+	struct sheaf_cache *sc = NULL;
+	struct kmem_cache *base;
+	unsigned long cached;
+	void **objs;
+	unsigned int i;
+	int ret = -ENOMEM;
+
+	base = st_base(ST_NATIVE_BASE, OBJ_SIZE, 0, NULL);
+	objs = kcalloc(ST_NATIVE_OBJS, sizeof(*objs), GFP_KERNEL);
+	if (!base || !objs)
+		goto out;
+	ret = sc_test_skip("the base has no sheaves of its own");
+	if (st_slab_attr(ST_NATIVE_BASE, "sheaf_capacity") <= 0 ||
+	    st_slab_attr(ST_NATIVE_BASE, "cpu_slabs") != 0)
+		goto out;
+	sc = sheaf_cache_create("st_native", base, NULL);
+	ret = PTR_ERR_OR_ZERO(sc);
+	if (ret)
+		goto out;
+	before = st_native_objects(base);
+	for (i = 0; i < ST_NATIVE_OBJS; i++)
+		objs[i] = sheaf_cache_alloc(sc, GFP_KERNEL);
+	for (i = 0; i < half; i++)
+		sheaf_cache_free(sc, objs[i]);
+	/* What sheafcache holds is in use to SLUB; the rest is with us. */
+	cached = sheaf_cache_cached_objects(sc);
+	EXPECT_GT(cached, 0);
+	EXPECT_EQ(st_native_objects(base) - before, half + (long)cached);
+	/* Given back, through the base's own sheaves, to the slabs. */
+	EXPECT_EQ(sheaf_cache_shrink(sc), cached);
+	EXPECT_EQ(st_native_objects(base) - before, half);
+	for (i = half; i < ST_NATIVE_OBJS; i++) {
+		EXPECT(objs[i]);
+		sheaf_cache_free(sc, objs[i]);
+	}
+	sheaf_cache_destroy(sc);
+	sc = NULL;
+	EXPECT_EQ(st_native_objects(base) - before, 0);
+out:
+	if (!IS_ERR_OR_NULL(sc))
+		sheaf_cache_destroy(sc);
+	kfree(objs);
+	kmem_cache_destroy(base);
+	return ret;
+}
+
 /* ===== NUMA =========================================================== */
 
 #define ST_NUMA_OBJS	64
