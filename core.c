@@ -499,7 +499,8 @@ static void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
 
 /* ===== Barns ========================================================== */
 
-static struct sc_barn *sc_barn(struct sheaf_cache *sc)
+/* The barn of this CPU's memory node: the one its sheaves trade with. */
+static struct sc_barn *sc_local_barn(struct sheaf_cache *sc)
 {
 	return sc->barns[numa_mem_id()];
 }
@@ -671,7 +672,7 @@ static struct sheaf *sc_get_filled(struct sheaf_cache *sc,
 static struct sc_cpu *sc_install_full(struct sheaf_cache *sc,
 				      struct sc_cpu *pcp, struct sheaf *full)
 {
-	struct sc_barn *barn = sc_barn(sc);
+	struct sc_barn *barn = sc_local_barn(sc);
 
 	if (!pcp->main->size) {
 		barn_put_empty(sc, barn, pcp->main);
@@ -703,7 +704,7 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 		return pcp;
 	}
 
-	barn = sc_barn(sc);
+	barn = sc_local_barn(sc);
 	full = barn_replace_empty(sc, barn, pcp->main);
 	if (full) {
 		pcp->main = full;
@@ -891,7 +892,7 @@ sc_replace_full_main(struct sheaf_cache *sc, struct sc_cpu *pcp)
 		return pcp;
 	}
 
-	barn = sc_barn(sc);
+	barn = sc_local_barn(sc);
 	if (!pcp->spare || READ_ONCE(barn->nr_full) < sc->max_full) {
 		empty = barn_get_empty(barn);
 		if (!empty)
@@ -1182,7 +1183,7 @@ struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 		sc_stat(sc, SC_PREFILL_FAST);
 	} else {
 		sc_stat(sc, SC_PREFILL_SLOW);
-		sheaf = barn_get_full_or_empty(sc_barn(sc));
+		sheaf = barn_get_full_or_empty(sc_local_barn(sc));
 		sc_stat(sc, sheaf && sheaf->size ? SC_BARN_GET : SC_BARN_GET_FAIL);
 	}
 	if (sheaf && sheaf->size >= size)
@@ -1216,7 +1217,7 @@ EXPORT_SYMBOL_GPL(sheaf_cache_alloc_from_sheaf);
 static noinline void sc_return_slow(struct sheaf_cache *sc, gfp_t gfp,
 				    struct sheaf *sheaf)
 {
-	struct sc_barn *barn = sc_barn(sc);
+	struct sc_barn *barn = sc_local_barn(sc);
 
 	sc_stat(sc, SC_RETURN_SLOW);
 	if (READ_ONCE(barn->nr_full) < sc->max_full &&
