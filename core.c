@@ -75,12 +75,12 @@ static bool sc_fail_sheaf(size_t size, gfp_t gfp)
 }
 #endif
 
-static bool debug_objects;
-module_param(debug_objects, bool, 0444);
-MODULE_PARM_DESC(debug_objects,
+static bool check_frees;
+module_param(check_frees, bool, 0444);
+MODULE_PARM_DESC(check_frees,
 		 "check that freed objects are slab objects and that no sheaf is used after its return (slower)");
-/* debug_objects, as a static key: free when off. */
-static DEFINE_STATIC_KEY_FALSE(sc_debug_objects);
+/* check_frees, as a static key: no cost while it is off. */
+static DEFINE_STATIC_KEY_FALSE(sc_check_frees);
 
 /* ===== Statistics ===================================================== */
 
@@ -1010,11 +1010,11 @@ static bool sc_keep_out(struct sheaf_cache *sc, const void *obj)
 /*
  * Frees that need a look at the object's page or a call: a wrapped base
  * (any of its objects may come from the reserves), pfmemalloc or
- * accounted objects out, debug_objects, or zeroing with memset().
+ * accounted objects out, check_frees, or zeroing with memset().
  */
 static noinline void sc_free_checked(struct sheaf_cache *sc, void *obj)
 {
-	if (static_branch_unlikely(&sc_debug_objects) && sc_bad_object(sc, obj))
+	if (static_branch_unlikely(&sc_check_frees) && sc_bad_object(sc, obj))
 		return;
 	if (atomic_long_read(&sc->free_check) && sc_keep_out(sc, obj)) {
 		sc_free_base(sc, obj);
@@ -1039,7 +1039,7 @@ void sheaf_cache_free(struct sheaf_cache *sc, void *obj)
 		sc_free_nocache(obj);
 		return;
 	}
-	if (static_branch_unlikely(&sc_debug_objects) ||
+	if (static_branch_unlikely(&sc_check_frees) ||
 	    unlikely(atomic_long_read(&sc->free_check))) {
 		sc_free_checked(sc, obj);
 		return;
@@ -1201,10 +1201,10 @@ void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 		return NULL;
 	/*
 	 * A returned sheaf has no cache: it may be in a barn by now. Like a
-	 * use after free, that is looked for with debug_objects only: the
+	 * use after free, that is looked for with check_frees only: the
 	 * pop is the guaranteed path and stays as short as it can be.
 	 */
-	if (static_branch_unlikely(&sc_debug_objects) &&
+	if (static_branch_unlikely(&sc_check_frees) &&
 	    WARN_ON_ONCE(!sheaf->cache))
 		return NULL;
 	obj = sheaf->objects[--sheaf->size];
@@ -1793,8 +1793,8 @@ static int __init sheafcache_init(void)
 	if (ret < 0)
 		return ret;
 	sc_cpuhp_state = ret;
-	if (debug_objects)
-		static_branch_enable(&sc_debug_objects);
+	if (check_frees)
+		static_branch_enable(&sc_check_frees);
 	sc_spans_init();
 	register_memory_notifier(&sc_memory_nb);
 	sc_debugfs_init();
