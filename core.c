@@ -1540,7 +1540,6 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 		return NULL;
 	strscpy(sc->name, name, sizeof(sc->name));
 	sc->base = base;
-	sc->base_flags = a->base_flags;
 	sc->accounted = a->base_flags & SHEAF_CACHE_BASE_ACCOUNT;
 	sc->object_size = kmem_cache_size(base);
 	sc->capacity = a->sheaf_capacity ?:

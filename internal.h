@@ -101,7 +101,6 @@ struct sc_cpu {
  * @accounted: the base is SLAB_ACCOUNT: nothing is cached
  * @max_full: per-node limit of full sheaves in the barn
  * @max_empty: per-node limit of empty sheaves in the barn
- * @base_flags: SHEAF_CACHE_BASE_* as given at creation
  * @barns: one barn per possible node, indexed by node id
  * @list: link in the list of all caches
  * @cpuhp_node: CPU hotplug instance
@@ -124,7 +123,6 @@ struct sheaf_cache {
 	bool accounted;
 	unsigned int max_full;
 	unsigned int max_empty;
-	unsigned int base_flags;
 	struct sc_barn **barns;
 	struct list_head list;
 	struct hlist_node cpuhp_node;
