@@ -214,7 +214,13 @@ void sc_debugfs_remove(struct sheaf_cache *sc)
 	sc->debugfs = NULL;
 }
 
-int sc_debugfs_init(void)
+/*
+ * Nothing here can fail the module: the caches work the same without
+ * their files. As the debugfs API asks, no result is checked: a directory
+ * that could not be made is an ERR_PTR, which every later debugfs call
+ * under it (sc_debugfs_add(), the removals) takes and ignores.
+ */
+void sc_debugfs_init(void)
 {
 	sc_debugfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
@@ -222,7 +228,6 @@ int sc_debugfs_init(void)
 	fault_create_debugfs_attr("fail_sheaf_alloc", sc_debugfs_root,
 				  &sc_fail_sheaf_alloc);
 #endif
-	return 0;
 }
 
 void sc_debugfs_exit(void)

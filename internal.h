@@ -138,12 +138,12 @@ extern struct fault_attr sc_fail_sheaf_alloc;
 
 /* debugfs.c */
 #ifdef CONFIG_DEBUG_FS
-int sc_debugfs_init(void);
+void sc_debugfs_init(void);
 void sc_debugfs_exit(void);
 void sc_debugfs_add(struct sheaf_cache *sc);
 void sc_debugfs_remove(struct sheaf_cache *sc);
 #else
-static inline int sc_debugfs_init(void) { return 0; }
+static inline void sc_debugfs_init(void) { }
 static inline void sc_debugfs_exit(void) { }
 static inline void sc_debugfs_add(struct sheaf_cache *sc) { }
 static inline void sc_debugfs_remove(struct sheaf_cache *sc) { }
