@@ -92,8 +92,9 @@ static __always_inline void sc_stat_add(struct sheaf_cache *sc,
 }
 #else
 /*
- * One instruction on x86 and safe in any context, so the same counter
- * can be bumped inside the section and from an interrupt outside it.
+ * A this_cpu operation, which an interrupt on the same CPU cannot tear:
+ * the same counter can be bumped inside the section and from an
+ * interrupt outside it, with no lock.
  */
 static __always_inline void sc_stat_add(struct sheaf_cache *sc,
 					enum sheaf_cache_stat_item item,
@@ -110,8 +111,9 @@ static __always_inline void sc_stat(struct sheaf_cache *sc,
 }
 
 /*
- * For the fast-path counters, which only code inside the section bumps:
- * the section owns them, which saves reloading the per-CPU pointer.
+ * For the counters only code inside the section bumps (alloc_fast,
+ * free_fast): whoever holds the section is their one writer on the CPU,
+ * so a plain increment through the sheaves it holds is enough.
  */
 static __always_inline void sc_stat_cpu(struct sc_cpu *pcp,
 					enum sheaf_cache_stat_item item)
@@ -124,10 +126,10 @@ static __always_inline void sc_stat_cpu(struct sc_cpu *pcp,
 /* ===== The per-CPU section ============================================ */
 
 /*
- * Enter this CPU's section: false when the code we interrupted on this
- * CPU holds it (or, on PREEMPT_RT, in hard IRQ and NMI context). A bool
- * and an out parameter, because a returned pointer would have to be
- * tested for NULL again on the fast path.
+ * Enter this CPU's section and find its sheaves (@pcpp): false when the
+ * code we interrupted on this CPU holds it (or, on PREEMPT_RT, in hard
+ * IRQ and NMI context). A bool and an out parameter, as
+ * sc_local_trylock().
  */
 static __always_inline bool sc_enter(struct sheaf_cache *sc,
 				     struct sc_cpu **pcpp)
