@@ -516,6 +516,38 @@ static struct sc_barn *sc_local_barn(struct sheaf_cache *sc)
 	return sc->barns[numa_mem_id()];
 }
 
+/* Unlink the first sheaf of the barn's full or empty list; NULL if none. */
+static struct sheaf *barn_take(struct sc_barn *barn, bool full)
+{
+	struct list_head *list = full ? &barn->full : &barn->empty;
+	struct sheaf *sheaf;
+
+	lockdep_assert_held(&barn->lock);
+	sheaf = list_first_entry_or_null(list, struct sheaf, barn_list);
+	if (sheaf) {
+		list_del(&sheaf->barn_list);
+		if (full)
+			barn->nr_full--;
+		else
+			barn->nr_empty--;
+	}
+	return sheaf;
+}
+
+/* Add @sheaf to the barn's full or empty list unless it holds @limit. */
+static bool barn_add(struct sc_barn *barn, struct sheaf *sheaf, bool full,
+		     unsigned int limit)
+{
+	unsigned int *nr = full ? &barn->nr_full : &barn->nr_empty;
+
+	lockdep_assert_held(&barn->lock);
+	if (*nr >= limit)
+		return false;
+	list_add(&sheaf->barn_list, full ? &barn->full : &barn->empty);
+	(*nr)++;
+	return true;
+}
+
 static struct sheaf *barn_get_empty(struct sc_barn *barn)
 {
 	struct sheaf *sheaf;
@@ -524,11 +556,7 @@ static struct sheaf *barn_get_empty(struct sc_barn *barn)
 	if (!READ_ONCE(barn->nr_empty))
 		return NULL;
 	spin_lock_irqsave(&barn->lock, flags);
-	sheaf = list_first_entry_or_null(&barn->empty, struct sheaf, barn_list);
-	if (sheaf) {
-		list_del(&sheaf->barn_list);
-		barn->nr_empty--;
-	}
+	sheaf = barn_take(barn, false);
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return sheaf;
 }
@@ -538,15 +566,12 @@ static void barn_put_empty(struct sheaf_cache *sc, struct sc_barn *barn,
 			   struct sheaf *sheaf)
 {
 	unsigned long flags;
+	bool kept;
 
 	spin_lock_irqsave(&barn->lock, flags);
-	if (barn->nr_empty < sc->max_empty) {
-		list_add(&sheaf->barn_list, &barn->empty);
-		barn->nr_empty++;
-		sheaf = NULL;
-	}
+	kept = barn_add(barn, sheaf, false, sc->max_empty);
 	spin_unlock_irqrestore(&barn->lock, flags);
-	if (sheaf)
+	if (!kept)
 		sc_sheaf_free(sc, sheaf);
 }
 
@@ -558,11 +583,7 @@ static bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
 	bool ok;
 
 	spin_lock_irqsave(&barn->lock, flags);
-	ok = force || barn->nr_full < sc->max_full;
-	if (ok) {
-		list_add(&sheaf->barn_list, &barn->full);
-		barn->nr_full++;
-	}
+	ok = barn_add(barn, sheaf, true, force ? UINT_MAX : sc->max_full);
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return ok;
 }
@@ -574,22 +595,16 @@ static struct sheaf *barn_replace_empty(struct sheaf_cache *sc,
 {
 	struct sheaf *full;
 	unsigned long flags;
+	bool kept = false;
 
 	if (!READ_ONCE(barn->nr_full))
 		return NULL;
 	spin_lock_irqsave(&barn->lock, flags);
-	full = list_first_entry_or_null(&barn->full, struct sheaf, barn_list);
-	if (full) {
-		list_del(&full->barn_list);
-		barn->nr_full--;
-		if (barn->nr_empty < sc->max_empty) {
-			list_add(&empty->barn_list, &barn->empty);
-			barn->nr_empty++;
-			empty = NULL;
-		}
-	}
+	full = barn_take(barn, true);
+	if (full)
+		kept = barn_add(barn, empty, false, sc->max_empty);
 	spin_unlock_irqrestore(&barn->lock, flags);
-	if (full && empty)
+	if (full && !kept)
 		sc_sheaf_free(sc, empty);
 	return full;
 }
@@ -601,17 +616,7 @@ static struct sheaf *barn_get_full_or_empty(struct sc_barn *barn)
 	unsigned long flags;
 
 	spin_lock_irqsave(&barn->lock, flags);
-	sheaf = list_first_entry_or_null(&barn->full, struct sheaf, barn_list);
-	if (sheaf) {
-		barn->nr_full--;
-	} else {
-		sheaf = list_first_entry_or_null(&barn->empty, struct sheaf,
-						 barn_list);
-		if (sheaf)
-			barn->nr_empty--;
-	}
-	if (sheaf)
-		list_del(&sheaf->barn_list);
+	sheaf = barn_take(barn, true) ?: barn_take(barn, false);
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return sheaf;
 }
