@@ -102,11 +102,12 @@ static inline void sc_shrinker_destroy(struct shrinker *s)
  * their own; before, this copy has its names and layout.
  *
  * sc_local_trylock() and sc_local_unlock() are local_trylock() and
- * local_unlock() that hand over this CPU's lock: the fast path then
- * computes the per-CPU address once, where the kernel's macros compute it
- * at each step, which costs the alloc+free pair about ten instructions.
- * (A bool and an out parameter: a returned pointer would be tested for
- * NULL once more.)
+ * local_unlock() that hand over this CPU's lock, from which the caller
+ * finds the rest of its per-CPU data: this CPU's copy is looked up once a
+ * section, where the kernel's macros look it up at each step (about ten
+ * instructions of every alloc+free pair). Success is the bool, the lock
+ * an out parameter: a returned lock pointer would be one more thing for
+ * every caller to test.
  */
 #ifndef SHEAFCACHE_HAVE_LOCAL_TRYLOCK
 #ifndef CONFIG_PREEMPT_RT

@@ -75,12 +75,12 @@ static bool sc_fail_sheaf(size_t size, gfp_t gfp)
 }
 #endif
 
-static bool debug_objects;
-module_param(debug_objects, bool, 0444);
-MODULE_PARM_DESC(debug_objects,
+static bool check_frees;
+module_param(check_frees, bool, 0444);
+MODULE_PARM_DESC(check_frees,
 		 "check that freed objects are slab objects and that no sheaf is used after its return (slower)");
-/* debug_objects, as a static key: free when off. */
-static DEFINE_STATIC_KEY_FALSE(sc_debug_objects);
+/* check_frees, as a static key: no cost while it is off. */
+static DEFINE_STATIC_KEY_FALSE(sc_check_frees);
 
 /* ===== Statistics ===================================================== */
 
@@ -92,8 +92,9 @@ static __always_inline void sc_stat_add(struct sheaf_cache *sc,
 }
 #else
 /*
- * One instruction on x86 and safe in any context, so the same counter
- * can be bumped inside the section and from an interrupt outside it.
+ * A this_cpu operation, which an interrupt on the same CPU cannot tear:
+ * the same counter can be bumped inside the section and from an
+ * interrupt outside it, with no lock.
  */
 static __always_inline void sc_stat_add(struct sheaf_cache *sc,
 					enum sheaf_cache_stat_item item,
@@ -110,8 +111,9 @@ static __always_inline void sc_stat(struct sheaf_cache *sc,
 }
 
 /*
- * For the fast-path counters, which only code inside the section bumps:
- * the section owns them, which saves reloading the per-CPU pointer.
+ * For the counters only code inside the section bumps (alloc_fast,
+ * free_fast): whoever holds the section is their one writer on the CPU,
+ * so a plain increment through the sheaves it holds is enough.
  */
 static __always_inline void sc_stat_cpu(struct sc_cpu *pcp,
 					enum sheaf_cache_stat_item item)
@@ -124,10 +126,10 @@ static __always_inline void sc_stat_cpu(struct sc_cpu *pcp,
 /* ===== The per-CPU section ============================================ */
 
 /*
- * Enter this CPU's section: false when the code we interrupted on this
- * CPU holds it (or, on PREEMPT_RT, in hard IRQ and NMI context). A bool
- * and an out parameter, because a returned pointer would have to be
- * tested for NULL again on the fast path.
+ * Enter this CPU's section and find its sheaves (@pcpp): false when the
+ * code we interrupted on this CPU holds it (or, on PREEMPT_RT, in hard
+ * IRQ and NMI context). A bool and an out parameter, as
+ * sc_local_trylock().
  */
 static __always_inline bool sc_enter(struct sheaf_cache *sc,
 				     struct sc_cpu **pcpp)
@@ -153,35 +155,34 @@ static __always_inline void sc_exit(struct sc_cpu *pcp)
 #define SC_ZERO_INLINE_MAX	256
 
 /*
- * Zero an object. For small objects a call to memset() (a loop, on CPUs
- * without fast short "rep stosb") costs more than the stores themselves;
- * sc->zero_inline says the size is a multiple of 64 up to
- * SC_ZERO_INLINE_MAX. Slab objects are at least 8-byte aligned.
+ * Zero an object: all the core's zeroing is done here. For small objects
+ * a call to memset() (a loop, on CPUs without fast short "rep stosb")
+ * costs more than the stores themselves; sc->zero_inline says the size
+ * is a multiple of 64 up to SC_ZERO_INLINE_MAX. @stores_only: the caller
+ * knows it is, and so never calls memset(). Slab objects are at least
+ * 8-byte aligned.
  */
-static __always_inline void sc_zero_stores(struct sheaf_cache *sc, void *obj)
+static __always_inline void sc_zero(struct sheaf_cache *sc, void *obj,
+				    bool stores_only)
 {
 	u64 *p = obj, *end = obj + sc->object_size;
 
-	/* Eight stores a round: not a loop the compiler makes a memset(). */
-	do {
-		p[0] = 0;
-		p[1] = 0;
-		p[2] = 0;
-		p[3] = 0;
-		p[4] = 0;
-		p[5] = 0;
-		p[6] = 0;
-		p[7] = 0;
-		p += 8;
-	} while (p < end);
-}
-
-static __always_inline void sc_zero(struct sheaf_cache *sc, void *obj)
-{
-	if (sc->zero_inline)
-		sc_zero_stores(sc, obj);
-	else
+	if (stores_only || sc->zero_inline) {
+		/* Unrolled: a plain loop would become a memset() call again. */
+		do {
+			p[0] = 0;
+			p[1] = 0;
+			p[2] = 0;
+			p[3] = 0;
+			p[4] = 0;
+			p[5] = 0;
+			p[6] = 0;
+			p[7] = 0;
+			p += 8;
+		} while (p < end);
+	} else {
 		memset(obj, 0, sc->object_size);
+	}
 }
 
 /*
@@ -194,7 +195,7 @@ static __always_inline void sc_init_alloc(struct sheaf_cache *sc, void *obj,
 					  gfp_t gfp)
 {
 	if (unlikely(gfp & __GFP_ZERO) && sc->gfp_zero && !sc->init_on_alloc)
-		sc_zero(sc, obj);
+		sc_zero(sc, obj, false);
 }
 
 /* ===== Object facts: node, reserves, memcg ============================ */
@@ -317,6 +318,16 @@ static bool sc_obj_local(const void *obj)
 {
 	return sc_obj_nid(obj) == numa_mem_id() ||
 	       !node_state(numa_node_id(), N_NORMAL_MEMORY);
+}
+
+/*
+ * Whether a freed object may go into this CPU's sheaves: the span first,
+ * then the page. On a single-node machine every object may, untested.
+ */
+static bool sc_may_cache(const void *obj)
+{
+	return !static_branch_unlikely(&sc_numa) || sc_in_local_span(obj) ||
+	       sc_obj_local(obj);
 }
 
 /* Slab marks a slab from the memory reserves PG_active on its folio. */
@@ -499,9 +510,42 @@ static void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
 
 /* ===== Barns ========================================================== */
 
-static struct sc_barn *sc_barn(struct sheaf_cache *sc)
+/* The barn of this CPU's memory node: the one its sheaves trade with. */
+static struct sc_barn *sc_local_barn(struct sheaf_cache *sc)
 {
 	return sc->barns[numa_mem_id()];
+}
+
+/* Unlink the first sheaf of the barn's full or empty list; NULL if none. */
+static struct sheaf *barn_take(struct sc_barn *barn, bool full)
+{
+	struct list_head *list = full ? &barn->full : &barn->empty;
+	struct sheaf *sheaf;
+
+	lockdep_assert_held(&barn->lock);
+	sheaf = list_first_entry_or_null(list, struct sheaf, barn_list);
+	if (sheaf) {
+		list_del(&sheaf->barn_list);
+		if (full)
+			barn->nr_full--;
+		else
+			barn->nr_empty--;
+	}
+	return sheaf;
+}
+
+/* Add @sheaf to the barn's full or empty list unless it holds @limit. */
+static bool barn_add(struct sc_barn *barn, struct sheaf *sheaf, bool full,
+		     unsigned int limit)
+{
+	unsigned int *nr = full ? &barn->nr_full : &barn->nr_empty;
+
+	lockdep_assert_held(&barn->lock);
+	if (*nr >= limit)
+		return false;
+	list_add(&sheaf->barn_list, full ? &barn->full : &barn->empty);
+	(*nr)++;
+	return true;
 }
 
 static struct sheaf *barn_get_empty(struct sc_barn *barn)
@@ -512,11 +556,7 @@ static struct sheaf *barn_get_empty(struct sc_barn *barn)
 	if (!READ_ONCE(barn->nr_empty))
 		return NULL;
 	spin_lock_irqsave(&barn->lock, flags);
-	sheaf = list_first_entry_or_null(&barn->empty, struct sheaf, barn_list);
-	if (sheaf) {
-		list_del(&sheaf->barn_list);
-		barn->nr_empty--;
-	}
+	sheaf = barn_take(barn, false);
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return sheaf;
 }
@@ -526,15 +566,12 @@ static void barn_put_empty(struct sheaf_cache *sc, struct sc_barn *barn,
 			   struct sheaf *sheaf)
 {
 	unsigned long flags;
+	bool kept;
 
 	spin_lock_irqsave(&barn->lock, flags);
-	if (barn->nr_empty < sc->max_empty) {
-		list_add(&sheaf->barn_list, &barn->empty);
-		barn->nr_empty++;
-		sheaf = NULL;
-	}
+	kept = barn_add(barn, sheaf, false, sc->max_empty);
 	spin_unlock_irqrestore(&barn->lock, flags);
-	if (sheaf)
+	if (!kept)
 		sc_sheaf_free(sc, sheaf);
 }
 
@@ -546,11 +583,7 @@ static bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
 	bool ok;
 
 	spin_lock_irqsave(&barn->lock, flags);
-	ok = force || barn->nr_full < sc->max_full;
-	if (ok) {
-		list_add(&sheaf->barn_list, &barn->full);
-		barn->nr_full++;
-	}
+	ok = barn_add(barn, sheaf, true, force ? UINT_MAX : sc->max_full);
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return ok;
 }
@@ -562,22 +595,16 @@ static struct sheaf *barn_replace_empty(struct sheaf_cache *sc,
 {
 	struct sheaf *full;
 	unsigned long flags;
+	bool kept = false;
 
 	if (!READ_ONCE(barn->nr_full))
 		return NULL;
 	spin_lock_irqsave(&barn->lock, flags);
-	full = list_first_entry_or_null(&barn->full, struct sheaf, barn_list);
-	if (full) {
-		list_del(&full->barn_list);
-		barn->nr_full--;
-		if (barn->nr_empty < sc->max_empty) {
-			list_add(&empty->barn_list, &barn->empty);
-			barn->nr_empty++;
-			empty = NULL;
-		}
-	}
+	full = barn_take(barn, true);
+	if (full)
+		kept = barn_add(barn, empty, false, sc->max_empty);
 	spin_unlock_irqrestore(&barn->lock, flags);
-	if (full && empty)
+	if (full && !kept)
 		sc_sheaf_free(sc, empty);
 	return full;
 }
@@ -589,17 +616,7 @@ static struct sheaf *barn_get_full_or_empty(struct sc_barn *barn)
 	unsigned long flags;
 
 	spin_lock_irqsave(&barn->lock, flags);
-	sheaf = list_first_entry_or_null(&barn->full, struct sheaf, barn_list);
-	if (sheaf) {
-		barn->nr_full--;
-	} else {
-		sheaf = list_first_entry_or_null(&barn->empty, struct sheaf,
-						 barn_list);
-		if (sheaf)
-			barn->nr_empty--;
-	}
-	if (sheaf)
-		list_del(&sheaf->barn_list);
+	sheaf = barn_take(barn, true) ?: barn_take(barn, false);
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return sheaf;
 }
@@ -671,7 +688,7 @@ static struct sheaf *sc_get_filled(struct sheaf_cache *sc,
 static struct sc_cpu *sc_install_full(struct sheaf_cache *sc,
 				      struct sc_cpu *pcp, struct sheaf *full)
 {
-	struct sc_barn *barn = sc_barn(sc);
+	struct sc_barn *barn = sc_local_barn(sc);
 
 	if (!pcp->main->size) {
 		barn_put_empty(sc, barn, pcp->main);
@@ -703,7 +720,7 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 		return pcp;
 	}
 
-	barn = sc_barn(sc);
+	barn = sc_local_barn(sc);
 	full = barn_replace_empty(sc, barn, pcp->main);
 	if (full) {
 		pcp->main = full;
@@ -736,15 +753,29 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 }
 
 /*
- * Main is empty: sheaf_cache_alloc() goes on here, out of line, so that
- * its fast path keeps nothing live across a call and saves no registers.
+ * Take main's top object and leave the section: how every allocation
+ * served by the sheaves ends.
+ */
+static __always_inline void *sc_pop_held(struct sheaf_cache *sc,
+					 struct sc_cpu *pcp, gfp_t gfp)
+{
+	struct sheaf *main = pcp->main;
+	void *obj = main->objects[--main->size];
+
+	sc_stat_cpu(pcp, SC_ALLOC_FAST);
+	sc_exit(pcp);
+	sc_init_alloc(sc, obj, gfp);
+	return obj;
+}
+
+/*
+ * Main is empty: get objects into it, then pop. Apart from
+ * sheaf_cache_alloc(), which comes here last, so that an allocation main
+ * can serve pays for none of this.
  */
 static noinline void *sc_alloc_slow(struct sheaf_cache *sc,
 				    struct sc_cpu *pcp, gfp_t gfp)
 {
-	struct sheaf *main;
-	void *obj;
-
 	if (unlikely(sc->accounted)) {
 		/* A SLAB_ACCOUNT base: nothing is cached, see sc_alloc_special(). */
 		sc_exit(pcp);
@@ -754,13 +785,7 @@ static noinline void *sc_alloc_slow(struct sheaf_cache *sc,
 	pcp = sc_replace_empty_main(sc, pcp, gfp);
 	if (!pcp)
 		return sc_alloc_base(sc, gfp, NUMA_NO_NODE);
-	main = pcp->main;
-	obj = main->objects[--main->size];
-	sc_stat_cpu(pcp, SC_ALLOC_FAST);
-	sc_exit(pcp);
-
-	sc_init_alloc(sc, obj, gfp);
-	return obj;
+	return sc_pop_held(sc, pcp, gfp);
 }
 
 /*
@@ -772,20 +797,15 @@ static void *sc_alloc_local(struct sheaf_cache *sc, gfp_t gfp, int node)
 {
 	struct sc_cpu *pcp;
 	struct sheaf *main;
-	void *obj = NULL;
 
 	if (!sc_enter(sc, &pcp))
 		return NULL;
 	main = pcp->main;
 	if (node == numa_mem_id() && main->size &&
-	    sc_obj_nid(main->objects[main->size - 1]) == node) {
-		obj = main->objects[--main->size];
-		sc_stat_cpu(pcp, SC_ALLOC_FAST);
-	}
+	    sc_obj_nid(main->objects[main->size - 1]) == node)
+		return sc_pop_held(sc, pcp, gfp);
 	sc_exit(pcp);
-	if (obj)
-		sc_init_alloc(sc, obj, gfp);
-	return obj;
+	return NULL;
 }
 
 /*
@@ -815,8 +835,6 @@ static noinline void *sc_alloc_special(struct sheaf_cache *sc, gfp_t gfp,
 void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp)
 {
 	struct sc_cpu *pcp;
-	struct sheaf *main;
-	void *obj;
 
 	if (WARN_ON_ONCE(!sc))
 		return NULL;
@@ -824,16 +842,9 @@ void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp)
 		return sc_alloc_special(sc, gfp, NUMA_NO_NODE);
 	if (unlikely(!sc_enter(sc, &pcp)))
 		return sc_alloc_base(sc, gfp, NUMA_NO_NODE);
-
-	main = pcp->main;
-	if (unlikely(!main->size))
+	if (unlikely(!pcp->main->size))
 		return sc_alloc_slow(sc, pcp, gfp);
-	obj = main->objects[--main->size];
-	sc_stat_cpu(pcp, SC_ALLOC_FAST);
-	sc_exit(pcp);
-
-	sc_init_alloc(sc, obj, gfp);
-	return obj;
+	return sc_pop_held(sc, pcp, gfp);
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_alloc);
 
@@ -875,115 +886,98 @@ static noinline void sc_free_base(struct sheaf_cache *sc, void *obj)
 	kmem_cache_free(sc->base, obj);
 }
 
-/*
- * Main is full. Returns with the section held and room in main, or NULL
- * with the section released: the caller then frees to the base.
- */
-static noinline struct sc_cpu *
-sc_replace_full_main(struct sheaf_cache *sc, struct sc_cpu *pcp)
-{
-	struct sc_barn *barn;
-	struct sheaf *empty;
-
-	if (pcp->spare && pcp->spare->size < sc->capacity) {
-		swap(pcp->main, pcp->spare);
-		sc_stat(sc, SC_SWAP);
-		return pcp;
-	}
-
-	barn = sc_barn(sc);
-	if (!pcp->spare || READ_ONCE(barn->nr_full) < sc->max_full) {
-		empty = barn_get_empty(barn);
-		if (!empty)
-			empty = sc_sheaf_alloc(sc, GFP_NOWAIT, sc->capacity);
-		if (empty && !pcp->spare) {
-			/* No spare yet: the full main becomes it. */
-			pcp->spare = pcp->main;
-			pcp->main = empty;
-			return pcp;
-		}
-		if (empty && barn_put_full(sc, barn, pcp->main, false)) {
-			pcp->main = empty;
-			sc_stat(sc, SC_BARN_PUT);
-			return pcp;
-		}
-		if (empty)
-			barn_put_empty(sc, barn, empty);
-	}
-	sc_stat(sc, SC_BARN_PUT_FAIL);
-
-	/* The barn is full: give main's objects back in one batch. */
-	if (irqs_disabled()) {
-		sc_exit(pcp);
-		return NULL;
-	}
-	sc_flush(sc, pcp->main);
-	return pcp;
-}
-
-/* Main is full: sheaf_cache_free() goes on here, as sc_alloc_slow(). */
-static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
-				  void *obj)
-{
-	struct sheaf *main;
-
-	pcp = sc_replace_full_main(sc, pcp);
-	if (!pcp) {
-		sc_free_base(sc, obj);
-		return;
-	}
-	main = pcp->main;
-	main->objects[main->size++] = obj;
-	sc_stat_cpu(pcp, SC_FREE_FAST);
-	sc_exit(pcp);
-}
-
-/* Push @obj, the section held, and leave it. */
-static __always_inline void sc_push_held(struct sheaf_cache *sc,
-					 struct sc_cpu *pcp, void *obj)
+/* Put @obj on main, which has room, and leave the section. */
+static __always_inline void sc_push_held(struct sc_cpu *pcp, void *obj)
 {
 	struct sheaf *main = pcp->main;
 
-	if (unlikely(main->size == sc->capacity)) {
-		sc_free_slow(sc, pcp, obj);
-		return;
-	}
 	main->objects[main->size++] = obj;
 	sc_stat_cpu(pcp, SC_FREE_FAST);
 	sc_exit(pcp);
 }
 
-/* Outside the local span: the object's page decides. */
-static noinline void sc_free_offspan(struct sheaf_cache *sc,
-				     struct sc_cpu *pcp, void *obj)
+/*
+ * A free that is more than a push: an object outside this CPU's local
+ * span, whose page then tells its node, or a full main. Room is made in
+ * main by swapping in a spare that has some; else main goes to the barn
+ * for an empty sheaf (with no spare yet, it becomes the spare instead);
+ * else, the barn at its limit, main's objects go back to the base in one
+ * batch. Apart from the fast path, as sc_alloc_slow() is.
+ */
+static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
+				  void *obj)
 {
-	if (unlikely(!sc_obj_local(obj))) {
+	struct sc_barn *barn = sc_local_barn(sc);
+	struct sheaf *spare = pcp->spare;
+	struct sheaf *empty = NULL;
+
+	if (unlikely(!sc_may_cache(obj))) {
 		sc_exit(pcp);
 		sc_stat(sc, SC_FREE_REMOTE);
 		sc_free_base(sc, obj);
 		return;
 	}
-	sc_push_held(sc, pcp, obj);
+	if (pcp->main->size < sc->capacity)
+		goto push;
+	if (spare && spare->size < sc->capacity) {
+		swap(pcp->main, pcp->spare);
+		sc_stat(sc, SC_SWAP);
+		goto push;
+	}
+	/* With a spare, main can only go to the barn, below its limit. */
+	if (!spare || READ_ONCE(barn->nr_full) < sc->max_full) {
+		empty = barn_get_empty(barn);
+		if (!empty)
+			empty = sc_sheaf_alloc(sc, GFP_NOWAIT, sc->capacity);
+	}
+	if (empty && !spare) {
+		pcp->spare = pcp->main;
+		pcp->main = empty;
+	} else if (empty && barn_put_full(sc, barn, pcp->main, false)) {
+		pcp->main = empty;
+		sc_stat(sc, SC_BARN_PUT);
+	} else {
+		if (empty)
+			barn_put_empty(sc, barn, empty);
+		sc_stat(sc, SC_BARN_PUT_FAIL);
+		/* A batch to the base takes long: not with IRQs off. */
+		if (irqs_disabled()) {
+			sc_exit(pcp);
+			sc_free_base(sc, obj);
+			return;
+		}
+		sc_flush(sc, pcp->main);
+	}
+push:
+	sc_push_held(pcp, obj);
 }
 
 /*
- * Push @obj: every call here is a tail call, so no register is saved.
- * The node test is inside the section, where the CPU cannot change under
- * it; on a single-node machine it is patched out.
+ * Zero @obj (init_on_free) and put it into this CPU's sheaves, or give
+ * it to the base when the section is taken. The node is tested inside
+ * the section, where the CPU cannot change under the test; on a
+ * single-node machine it is patched out. @checked: called by
+ * sc_free_checked(). Only there may zeroing need memset(): sc_alloc()
+ * sends every cache whose objects do there, so that the common free
+ * calls nothing before its push.
  */
-static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj)
+static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj,
+					 bool checked)
 {
 	struct sc_cpu *pcp;
 
+	if (sc->init_on_free)
+		sc_zero(sc, obj, !checked);
 	if (unlikely(!sc_enter(sc, &pcp))) {
 		sc_free_base(sc, obj);
 		return;
 	}
-	if (static_branch_unlikely(&sc_numa) && !sc_in_local_span(obj)) {
-		sc_free_offspan(sc, pcp, obj);
+	if ((static_branch_unlikely(&sc_numa) && !sc_in_local_span(obj)) ||
+	    unlikely(pcp->main->size == sc->capacity)) {
+		sc_free_slow(sc, pcp, obj);
 		return;
 	}
-	sc_push_held(sc, pcp, obj);
+	sc_push_held(pcp, obj);
 }
 
 /*
@@ -1007,21 +1001,19 @@ static bool sc_keep_out(struct sheaf_cache *sc, const void *obj)
 }
 
 /*
- * Frees that need a look at the object's page or a call: a wrapped base
- * (any of its objects may come from the reserves), pfmemalloc or
- * accounted objects out, debug_objects, or zeroing with memset().
+ * Frees that look at the object before caching it: check_frees, a
+ * wrapped base (any of its objects may come from the reserves),
+ * pfmemalloc or accounted objects out; and those zeroed by memset().
  */
 static noinline void sc_free_checked(struct sheaf_cache *sc, void *obj)
 {
-	if (static_branch_unlikely(&sc_debug_objects) && sc_bad_object(sc, obj))
+	if (static_branch_unlikely(&sc_check_frees) && sc_bad_object(sc, obj))
 		return;
 	if (atomic_long_read(&sc->free_check) && sc_keep_out(sc, obj)) {
 		sc_free_base(sc, obj);
 		return;
 	}
-	if (sc->init_on_free)
-		sc_zero(sc, obj);
-	sc_free_push(sc, obj);
+	sc_free_push(sc, obj, true);
 }
 
 /*
@@ -1038,14 +1030,12 @@ void sheaf_cache_free(struct sheaf_cache *sc, void *obj)
 		sc_free_nocache(obj);
 		return;
 	}
-	if (static_branch_unlikely(&sc_debug_objects) ||
+	if (static_branch_unlikely(&sc_check_frees) ||
 	    unlikely(atomic_long_read(&sc->free_check))) {
 		sc_free_checked(sc, obj);
 		return;
 	}
-	if (sc->init_on_free)
-		sc_zero_stores(sc, obj);
-	sc_free_push(sc, obj);
+	sc_free_push(sc, obj, false);
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_free);
 
@@ -1067,13 +1057,6 @@ static void sc_move(struct sheaf *to, struct sheaf *from, unsigned int n)
 	memcpy(&to->objects[to->size], &from->objects[from->size],
 	       n * sizeof(void *));
 	to->size += n;
-}
-
-/* Whether @obj may go into this CPU's sheaves: sheaf_cache_free()'s test. */
-static bool sc_may_cache(const void *obj)
-{
-	return !static_branch_unlikely(&sc_numa) || sc_in_local_span(obj) ||
-	       sc_obj_local(obj);
 }
 
 /*
@@ -1182,7 +1165,7 @@ struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 		sc_stat(sc, SC_PREFILL_FAST);
 	} else {
 		sc_stat(sc, SC_PREFILL_SLOW);
-		sheaf = barn_get_full_or_empty(sc_barn(sc));
+		sheaf = barn_get_full_or_empty(sc_local_barn(sc));
 		sc_stat(sc, sheaf && sheaf->size ? SC_BARN_GET : SC_BARN_GET_FAIL);
 	}
 	if (sheaf && sheaf->size >= size)
@@ -1200,10 +1183,10 @@ void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 		return NULL;
 	/*
 	 * A returned sheaf has no cache: it may be in a barn by now. Like a
-	 * use after free, that is looked for with debug_objects only: the
+	 * use after free, that is looked for with check_frees only: the
 	 * pop is the guaranteed path and stays as short as it can be.
 	 */
-	if (static_branch_unlikely(&sc_debug_objects) &&
+	if (static_branch_unlikely(&sc_check_frees) &&
 	    WARN_ON_ONCE(!sheaf->cache))
 		return NULL;
 	obj = sheaf->objects[--sheaf->size];
@@ -1216,7 +1199,7 @@ EXPORT_SYMBOL_GPL(sheaf_cache_alloc_from_sheaf);
 static noinline void sc_return_slow(struct sheaf_cache *sc, gfp_t gfp,
 				    struct sheaf *sheaf)
 {
-	struct sc_barn *barn = sc_barn(sc);
+	struct sc_barn *barn = sc_local_barn(sc);
 
 	sc_stat(sc, SC_RETURN_SLOW);
 	if (READ_ONCE(barn->nr_full) < sc->max_full &&
@@ -1539,7 +1522,6 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 		return NULL;
 	strscpy(sc->name, name, sizeof(sc->name));
 	sc->base = base;
-	sc->base_flags = a->base_flags;
 	sc->accounted = a->base_flags & SHEAF_CACHE_BASE_ACCOUNT;
 	sc->object_size = kmem_cache_size(base);
 	sc->capacity = a->sheaf_capacity ?:
@@ -1792,8 +1774,8 @@ static int __init sheafcache_init(void)
 	if (ret < 0)
 		return ret;
 	sc_cpuhp_state = ret;
-	if (debug_objects)
-		static_branch_enable(&sc_debug_objects);
+	if (check_frees)
+		static_branch_enable(&sc_check_frees);
 	sc_spans_init();
 	register_memory_notifier(&sc_memory_nb);
 	sc_debugfs_init();

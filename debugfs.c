@@ -85,19 +85,33 @@ static int stats_open(struct inode *inode, struct file *file)
 	return single_open(file, stats_show, inode->i_private);
 }
 
+/*
+ * The writable files take one number, and only one value of it means
+ * anything: 0 if the user wrote @want, else an error for write() to
+ * return.
+ */
+static int sc_write_command(const char __user *buf, size_t count,
+			    unsigned int want)
+{
+	unsigned int val;
+	int err;
+
+	err = kstrtouint_from_user(buf, count, 0, &val);
+	if (err)
+		return err;
+	return val == want ? 0 : -EINVAL;
+}
+
 /* Only "0" is meaningful: clear the counters, as SLUB's stat files do. */
 static ssize_t stats_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
 	struct sheaf_cache *sc = file_inode(file)->i_private;
-	unsigned int val;
 	int cpu, err;
 
-	err = kstrtouint_from_user(buf, count, 0, &val);
+	err = sc_write_command(buf, count, 0);
 	if (err)
 		return err;
-	if (val)
-		return -EINVAL;
 	for_each_possible_cpu(cpu)
 		memset(per_cpu_ptr(sc->cpu, cpu)->stat, 0,
 		       sizeof(per_cpu_ptr(sc->cpu, cpu)->stat));
@@ -176,14 +190,11 @@ static ssize_t shrink_write(struct file *file, const char __user *buf,
 			    size_t count, loff_t *ppos)
 {
 	struct sheaf_cache *sc = file_inode(file)->i_private;
-	unsigned int val;
 	int err;
 
-	err = kstrtouint_from_user(buf, count, 0, &val);
+	err = sc_write_command(buf, count, 1);
 	if (err)
 		return err;
-	if (val != 1)
-		return -EINVAL;
 	sheaf_cache_shrink(sc);
 	return count;
 }
@@ -214,7 +225,13 @@ void sc_debugfs_remove(struct sheaf_cache *sc)
 	sc->debugfs = NULL;
 }
 
-int sc_debugfs_init(void)
+/*
+ * Nothing here can fail the module: the caches work the same without
+ * their files. As the debugfs API asks, no result is checked: a directory
+ * that could not be made is an ERR_PTR, which every later debugfs call
+ * under it (sc_debugfs_add(), the removals) takes and ignores.
+ */
+void sc_debugfs_init(void)
 {
 	sc_debugfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
@@ -222,7 +239,6 @@ int sc_debugfs_init(void)
 	fault_create_debugfs_attr("fail_sheaf_alloc", sc_debugfs_root,
 				  &sc_fail_sheaf_alloc);
 #endif
-	return 0;
 }
 
 void sc_debugfs_exit(void)

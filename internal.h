@@ -101,7 +101,6 @@ struct sc_cpu {
  * @accounted: the base is SLAB_ACCOUNT: nothing is cached
  * @max_full: per-node limit of full sheaves in the barn
  * @max_empty: per-node limit of empty sheaves in the barn
- * @base_flags: SHEAF_CACHE_BASE_* as given at creation
  * @barns: one barn per possible node, indexed by node id
  * @list: link in the list of all caches
  * @cpuhp_node: CPU hotplug instance
@@ -124,7 +123,6 @@ struct sheaf_cache {
 	bool accounted;
 	unsigned int max_full;
 	unsigned int max_empty;
-	unsigned int base_flags;
 	struct sc_barn **barns;
 	struct list_head list;
 	struct hlist_node cpuhp_node;
@@ -140,12 +138,12 @@ extern struct fault_attr sc_fail_sheaf_alloc;
 
 /* debugfs.c */
 #ifdef CONFIG_DEBUG_FS
-int sc_debugfs_init(void);
+void sc_debugfs_init(void);
 void sc_debugfs_exit(void);
 void sc_debugfs_add(struct sheaf_cache *sc);
 void sc_debugfs_remove(struct sheaf_cache *sc);
 #else
-static inline int sc_debugfs_init(void) { return 0; }
+static inline void sc_debugfs_init(void) { }
 static inline void sc_debugfs_exit(void) { }
 static inline void sc_debugfs_add(struct sheaf_cache *sc) { }
 static inline void sc_debugfs_remove(struct sheaf_cache *sc) { }

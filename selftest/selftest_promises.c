@@ -79,7 +79,8 @@ int test_create_with_base_facts(void)
 					  st_ctor, &ctor);
 	if (!EXPECT(!IS_ERR(sc)))
 		return PTR_ERR(sc);
-	EXPECT(sc->base_flags == SHEAF_CACHE_BASE_CTOR && sc->owned);
+	EXPECT(!sc->gfp_zero && !sc->init_on_alloc && !sc->init_on_free &&
+	       !sc->accounted && sc->owned);
 	EXPECT(kmem_cache_size(sheaf_cache_base(sc)) == OBJ_SIZE);
 	sheaf_cache_destroy(sc);
 	return ret;

@@ -25,7 +25,7 @@
 variant=$(sed -n 's/.*sheafcache_variant=\([a-z_]*\).*/\1/p' /proc/cmdline)
 kmemleak_begin
 
-load sheafcache debug_objects=1
+load sheafcache check_frees=1
 load sheafcache_misuse test="$variant"
 unload sheafcache_misuse sheafcache
 
