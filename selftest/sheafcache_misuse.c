@@ -76,18 +76,27 @@ static bool nothing_lost(long held)
 	return false;
 }
 
+/* The "misuse" cache, and a sheaf of 4 objects prefilled from it. */
+static int mk_prefilled(struct sheaf_cache **sc, struct sheaf **sheaf)
+{
+	*sc = mk_cache("misuse", base);
+	if (IS_ERR(*sc))
+		return PTR_ERR(*sc);
+	*sheaf = sheaf_cache_prefill_sheaf(*sc, GFP_KERNEL, 4);
+	return *sheaf ? 0 : -ENOMEM;
+}
+
 /* A sheaf returned twice: the second return is refused. */
 static int test_return_twice(void)
 {
-	struct sheaf_cache *sc = mk_cache("misuse", base);
+	struct sheaf_cache *sc;
 	struct sheaf *sheaf;
 	unsigned long cached;
+	int ret;
 
-	if (IS_ERR(sc))
-		return PTR_ERR(sc);
-	sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, 4);
-	if (!EXPECT(sheaf))
-		return 0;
+	ret = mk_prefilled(&sc, &sheaf);
+	if (ret)
+		return ret;
 	/* It becomes this CPU's spare: the memory stays valid to misuse. */
 	sheaf_cache_return_sheaf(sc, GFP_KERNEL, sheaf);
 	cached = sheaf_cache_cached_objects(sc);
@@ -103,19 +112,17 @@ static int test_return_wrong_cache(void)
 {
 	struct sheaf_cache *sc, *other;
 	struct sheaf *sheaf;
+	int ret;
 
 	left_base = st_base("sc_misuse_other", OBJ_SIZE, 0, NULL);
 	if (!left_base)
 		return -ENOMEM;
-	sc = mk_cache("misuse", base);
-	if (IS_ERR(sc))
-		return PTR_ERR(sc);
 	other = mk_cache("misuse_other", left_base);
 	if (IS_ERR(other))
 		return PTR_ERR(other);
-	sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, 4);
-	if (!EXPECT(sheaf))
-		return 0;
+	ret = mk_prefilled(&sc, &sheaf);
+	if (ret)
+		return ret;
 	sheaf_cache_return_sheaf(other, GFP_KERNEL, sheaf);
 	EXPECT_EQ(sheaf_cache_stat(sc, SC_RETURN_FAST), 1);
 	EXPECT_EQ(sheaf_cache_stat(other, SC_RETURN_FAST), 0);
