@@ -20,11 +20,12 @@ export LC_ALL=C
 
 usage() {
 	cat >&2 <<-'EOF'
-	usage: bench.sh [--quick] [--kernels "6.1 6.12"] [--modes "wall icount"]
+	usage: bench.sh [--quick] [--kernels "6.1 6.12 7.3"] [--modes "wall icount"]
 	                [--host] [--publish]
 
 	  --quick     BENCH_SCALE defaults to 20 instead of 100
-	  --kernels   the Debian series to build for and boot (default both)
+	  --kernels   the Debian series to build for and boot (default 6.1,
+	              6.12 and 7.3; 7.3-rt too on request)
 	  --modes     wall, icount or both (default both)
 	  --host      (make bench HOST=1) load the benchmark into the RUNNING
 	              kernel instead of booting VMs, in wall mode only. Never
@@ -50,7 +51,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/lib.sh
 
-series="6.1 6.12" modes="wall icount"
+series="6.1 6.12 7.3" modes="wall icount"
 scale=${BENCH_SCALE:-100}
 reps=${BENCH_REPS:-5}
 host=${HOST:-0} publish=0
@@ -106,34 +107,47 @@ host_ok() {
 	return 1
 }
 
-# targets: "NAME KDIR KERNEL" lines.
+# targets: "NAME KDIR KERNEL CHROOT" lines; CHROOT is - but for the 7.3
+# kernels, whose modules are built in the trixie root that
+# scripts/trixie-root.sh makes (once) or finds.
 targets() {
-	local s rel
+	local s rel line
 
 	[ -z "$host" ] || KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
 	if [ -n "${KDIR:-}" ]; then
 		rel=$(uts "$KDIR/include/generated/utsrelease.h" UTS_RELEASE)
 		[ -n "$rel" ] || { echo "bench: no kernel release in $KDIR" >&2; return 1; }
-		echo "$rel $KDIR /boot/vmlinuz-$rel"
+		echo "$rel $KDIR /boot/vmlinuz-$rel -"
 		return
 	fi
 	for s in $series; do
-		rel=$(debian_release "$s") || return 1
-		echo "$rel /lib/modules/$rel/build /boot/vmlinuz-$rel"
+		case $s in
+		7.3*)
+			line=$(scripts/trixie-root.sh | grep -F " ID=$s ") ||
+				{ echo "bench: no Debian $s kernel" >&2; return 1; }
+			echo "$(field NAME "$line") $(field KDIR "$line")" \
+			     "$(field KERNEL "$line") $(field CHROOT "$line")"
+			;;
+		*)
+			rel=$(debian_release "$s") || return 1
+			echo "$rel /lib/modules/$rel/build /boot/vmlinuz-$rel -"
+			;;
+		esac
 	done
 }
 
-# build NAME KDIR: both builds, and the module set a run loads:
+# build NAME KDIR CHROOT: both builds, and the module set a run loads:
 # sheafcache.ko and sheafcache_bench.ko as they are, and the
 # -DSHEAFCACHE_NO_STATS build as sheafcache_nostats.ko with its own
 # sheafcache_bench_nostats.ko (the core's symbol versions differ).
 build() {
-	local out=$top/build/bench/$1
+	local out=$top/build/bench/$1 root=()
 
+	[ "$3" = - ] || root=(--chroot "$3")
 	echo "bench: building for $1"
-	scripts/build-modules.sh "$2" "$out/stats" > /dev/null
+	scripts/build-modules.sh "${root[@]}" "$2" "$out/stats" > /dev/null
 	KCFLAGS=-DSHEAFCACHE_NO_STATS \
-		scripts/build-modules.sh "$2" "$out/nostats" > /dev/null
+		scripts/build-modules.sh "${root[@]}" "$2" "$out/nostats" > /dev/null
 	rm -rf "$out/modules"
 	mkdir -p "$out/modules"
 	cp "$out/stats/src/sheafcache.ko" "$out/stats/src/bench/sheafcache_bench.ko" \
@@ -197,13 +211,13 @@ ensure_packages $SHEAFCACHE_PKGS gnuplot-nox python3
 start=$(date +%s)
 failed=0 runs=()
 [ -z "$host" ] || modes=host
-while read -r name kdir kernel <&3; do
+while read -r name kdir kernel root <&3; do
 	[ -n "$name" ] || continue
 	if [ -n "$host" ] && ! host_ok "$kdir"; then
 		failed=1
 		continue
 	fi
-	if ! build "$name" "$kdir"; then
+	if ! build "$name" "$kdir" "$root"; then
 		echo "bench: build for $name failed" >&2
 		failed=1
 		continue

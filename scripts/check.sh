@@ -99,11 +99,6 @@ run() {
 	result "$rc" "$name"
 }
 
-# field KEY LINE: the value of KEY=VALUE in LINE.
-field() {
-	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<< "$2"
-}
-
 # selects WORDS ID NAME: whether one of WORDS (see the usage above)
 # picks the kernel with id ID and build name NAME. Patterns are matched
 # as words, never against file names.

@@ -86,6 +86,11 @@ checkpatch_dir() {
 	echo "$dir"
 }
 
+# field KEY LINE: the value of KEY=VALUE in LINE.
+field() {
+	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<< "$2"
+}
+
 # chroot_src ROOT OUTDIR: the path inside ROOT where a build there keeps
 # OUTDIR's copy of the sources: OUTDIR's host path under
 # /var/tmp/sheafcache, so that two worktrees never share one.
