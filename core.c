@@ -858,6 +858,81 @@ void *sheaf_cache_alloc_node(struct sheaf_cache *sc, gfp_t gfp, int node)
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_alloc_node);
 
+/*
+ * Take up to @n objects from this CPU's sheaves, as many as main holds
+ * at a time, refilling main as sc_alloc_slow() does; how many it took.
+ */
+static size_t sc_alloc_bulk_sheaves(struct sheaf_cache *sc, gfp_t gfp,
+				    size_t n, void **p)
+{
+	struct sc_cpu *pcp;
+	struct sheaf *main;
+	size_t done = 0, k;
+
+	while (done < n && sc_enter(sc, &pcp)) {
+		if (!pcp->main->size) {
+			pcp = sc_replace_empty_main(sc, pcp, gfp);
+			if (!pcp)
+				break;
+		}
+		main = pcp->main;
+		k = min_t(size_t, n - done, main->size);
+		main->size -= k;
+		memcpy(p + done, &main->objects[main->size], k * sizeof(*p));
+		sc_exit(pcp);
+		done += k;
+	}
+	sc_stat_add(sc, SC_ALLOC_FAST, done);
+	return done;
+}
+
+/* The rest of a bulk allocation, from the base: all or nothing. */
+static int sc_alloc_bulk_base(struct sheaf_cache *sc, gfp_t gfp, size_t n,
+			      void **p)
+{
+	size_t i;
+
+	if (!sc->gfp_zero)
+		gfp &= ~__GFP_ZERO;
+	if (sc_base_alloc_bulk(sc, gfp, n, p))
+		return -ENOMEM;
+	sc_stat_add(sc, SC_ALLOC_SLOW, n);
+	/* As in sc_alloc_base(): count reserve objects of an owned base. */
+	if (sc->owned)
+		for (i = 0; i < n; i++)
+			if (sc_folio_pfmemalloc(virt_to_folio(p[i])))
+				sc_pfmemalloc_out(sc, 1);
+	return 0;
+}
+
+int sheaf_cache_alloc_bulk(struct sheaf_cache *sc, gfp_t gfp, size_t size,
+			   void **p)
+{
+	size_t done = 0, i;
+
+	if (WARN_ON_ONCE(!sc) || !size)
+		return 0;
+	/* The base serves what sheaf_cache_alloc() would give it. */
+	if ((gfp & __GFP_ACCOUNT) || sc->accounted) {
+		if (gfp & __GFP_ACCOUNT)
+			atomic_long_or(SC_CHECK_ACCOUNT, &sc->free_check);
+		sc_stat_add(sc, SC_ACCOUNT_BYPASS, size);
+	} else if (gfp & __GFP_THISNODE) {
+		sc_stat_add(sc, SC_ALLOC_REMOTE, size);
+	} else {
+		done = sc_alloc_bulk_sheaves(sc, gfp, size, p);
+	}
+	for (i = 0; i < done; i++)
+		sc_init_alloc(sc, p[i], gfp);
+	if (done < size && sc_alloc_bulk_base(sc, gfp, size - done, p + done)) {
+		sheaf_cache_free_bulk(sc, done, p);
+		return 0;
+	}
+	sc_stat_add(sc, SC_ALLOC_BULK, size);
+	return size;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_alloc_bulk);
+
 /* ===== Freeing ======================================================== */
 
 /*
@@ -1038,6 +1113,21 @@ void sheaf_cache_free(struct sheaf_cache *sc, void *obj)
 	sc_free_push(sc, obj, false);
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_free);
+
+void sheaf_cache_free_bulk(struct sheaf_cache *sc, size_t size, void **p)
+{
+	size_t i;
+
+	if (!sc) {
+		for (i = 0; i < size; i++)
+			sheaf_cache_free(NULL, p[i]);
+		return;
+	}
+	for (i = 0; i < size; i++)
+		sheaf_cache_free(sc, p[i]);
+	sc_stat_add(sc, SC_FREE_BULK, size);
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_free_bulk);
 
 /* ===== Prefilled sheaves ============================================== */
 

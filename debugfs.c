@@ -53,6 +53,8 @@ static const char * const sc_stat_names[] = {
 	[SC_ALLOC_REMOTE]	= "alloc_remote",
 	[SC_ACCOUNT_BYPASS]	= "account_bypass",
 	[SC_PFMEMALLOC]		= "pfmemalloc",
+	[SC_ALLOC_BULK]		= "alloc_bulk",
+	[SC_FREE_BULK]		= "free_bulk",
 };
 
 static_assert(ARRAY_SIZE(sc_stat_names) == SC_NR_STATS);

@@ -99,6 +99,10 @@ struct sheaf_cache_args {
  *	base so that memcg charges the task that gets the objects
  * @SC_PFMEMALLOC: objects from the memory reserves given back to the base
  *	instead of being cached
+ * @SC_ALLOC_BULK: objects sheaf_cache_alloc_bulk() handed out, also
+ *	counted in @SC_ALLOC_FAST (from the sheaves) or @SC_ALLOC_SLOW
+ * @SC_FREE_BULK: objects sheaf_cache_free_bulk() took back, also counted
+ *	as frees
  * @SC_NR_STATS: number of counters
  */
 enum sheaf_cache_stat_item {
@@ -130,6 +134,8 @@ enum sheaf_cache_stat_item {
 	SC_ALLOC_REMOTE,
 	SC_ACCOUNT_BYPASS,
 	SC_PFMEMALLOC,
+	SC_ALLOC_BULK,
+	SC_FREE_BULK,
 	SC_NR_STATS
 };
 
@@ -236,6 +242,37 @@ void *sheaf_cache_alloc(struct sheaf_cache *sc, gfp_t gfp);
  * Return: the object, or NULL when the base cache could not allocate one.
  */
 void *sheaf_cache_alloc_node(struct sheaf_cache *sc, gfp_t gfp, int node);
+
+/**
+ * sheaf_cache_alloc_bulk() - allocate several objects, all or none
+ * @sc: the cache
+ * @gfp: allocation flags, as for kmem_cache_alloc_bulk()
+ * @size: how many objects; any number, far above the capacity too
+ * @p: where to put them
+ *
+ * As kmem_cache_alloc_bulk(): served from this CPU's sheaves as far as
+ * they and the barn go, with one bulk call to the base for the rest, and
+ * by the same rules as sheaf_cache_alloc() (zeroing, memory reserves,
+ * accounted and node-specific calls, which the base serves).
+ *
+ * Context: as for sheaf_cache_alloc().
+ * Return: @size, or 0 when the base could not allocate the rest; then
+ * none of the objects is the caller's.
+ */
+int sheaf_cache_alloc_bulk(struct sheaf_cache *sc, gfp_t gfp, size_t size,
+			   void **p);
+
+/**
+ * sheaf_cache_free_bulk() - free several objects
+ * @sc: the cache
+ * @size: how many objects
+ * @p: the objects, each from @sc
+ *
+ * As @size calls of sheaf_cache_free(), by its rules, in one call.
+ *
+ * Context: as for sheaf_cache_free().
+ */
+void sheaf_cache_free_bulk(struct sheaf_cache *sc, size_t size, void **p);
 
 /**
  * sheaf_cache_free() - free an object

@@ -350,6 +350,35 @@ BENCH_LOOP(batch, sheaf, IMPL_SHEAF)
 BENCH_LOOP(batch, slab, IMPL_SLAB)
 BENCH_LOOP(batch, slab32, IMPL_SLAB32)
 
+/* Bulk calls: sheafcache's, or the base's own (IMPL_BULK). */
+static __always_inline u64 bulk_loop(struct bench_size *bs,
+				     const struct bench_params *p,
+				     enum bench_impl impl)
+{
+	void **objs = bench_objs;
+	unsigned long it;
+	u64 t0;
+
+	t0 = ktime_get_ns();
+	for (it = 0; it < p->iters; it++) {
+		if (impl == IMPL_SHEAF) {
+			if (unlikely(!sheaf_cache_alloc_bulk(bs->sc, GFP_KERNEL,
+							     p->n, objs)))
+				return BENCH_FAIL;
+			sheaf_cache_free_bulk(bs->sc, p->n, objs);
+		} else {
+			if (unlikely(!kmem_cache_alloc_bulk(bs->base, GFP_KERNEL,
+							    p->n, objs)))
+				return BENCH_FAIL;
+			kmem_cache_free_bulk(bs->base, p->n, objs);
+		}
+	}
+	return ktime_get_ns() - t0;
+}
+
+BENCH_LOOP(bulk, sheaf, IMPL_SHEAF)
+BENCH_LOOP(bulk, slab, IMPL_BULK)
+
 /* The capacity sweep: batches on a sheafcache of a chosen capacity. */
 static noinline u64 batch_sweep(struct bench_size *bs,
 				const struct bench_params *p)
@@ -741,6 +770,33 @@ static int case_batch(struct bench_size *bs)
 			if (err)
 				return err;
 		}
+	}
+	return 0;
+}
+
+/* alloc_bulk + free_bulk of n objects, against the base's own bulk calls. */
+static int case_bulk(struct bench_size *bs)
+{
+	static const unsigned int ns[] = { 16, 128 };
+	static const bench_fn fns[] = { bulk_sheaf, bulk_slab };
+	static const char * const names[] = { "sheaf", "bulk" };
+	struct bench_line l = {
+		.name = "bulk", .size = bs->size, .order = "-", .cpus = 1,
+		.cap = sheaf_cache_capacity(bs->sc),
+	};
+	struct bench_params p = {};
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(ns); i++) {
+		p.n = ns[i];
+		p.iters = DIV_ROUND_UP(bench_iters(20000), ns[i]);
+		l.n = ns[i];
+		l.used = ns[i];
+		err = bench_run(&l, bs, fns, names, ARRAY_SIZE(fns), &p,
+				(u64)p.iters * p.n);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -1246,6 +1302,7 @@ static int test_##n(void)						\
 
 BENCH_CASE(pair, 1)
 BENCH_CASE(batch, 1)
+BENCH_CASE(bulk, 1)
 BENCH_CASE(guar, 1)
 BENCH_CASE(from, 1)
 BENCH_CASE(prefill, 1)
@@ -1257,6 +1314,7 @@ BENCH_CASE(mem, 1)
 static const struct sc_test_case bench_cases[] = {
 	SC_TEST_CASE(pair),
 	SC_TEST_CASE(batch),
+	SC_TEST_CASE(bulk),
 	SC_TEST_CASE(guar),
 	SC_TEST_CASE(from),
 	SC_TEST_CASE(prefill),

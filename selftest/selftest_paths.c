@@ -874,6 +874,124 @@ static int test_destroy_returns_everything(void)
 	return 0;
 }
 
+/* ===== Bulk =========================================================== */
+
+#define ST_BULK_BASE	ST_ACCT_PREFIX "_bulk"
+
+/* No two of @p's @n objects are the same, and none is NULL. */
+static bool st_distinct(void **p, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!p[i])
+			return false;
+		for (j = 0; j < i; j++)
+			if (p[i] == p[j])
+				return false;
+	}
+	return true;
+}
+
+/*
+ * A bulk allocation of @n and its free, twice: from an empty cache, then
+ * from what the first round left cached. All of them, each once, counted
+ * by SLUB exactly (where it can count) and by the counters.
+ */
+static int st_bulk_rounds(unsigned int n, gfp_t gfp)
+{
+	struct sheaf_cache_args args = {
+		.sheaf_capacity = CAP,
+		.max_full_sheaves = 1,
+		.max_empty_sheaves = 1,
+	};
+	unsigned int i, round;
+	long before, now;
+	struct fx fx;
+	void **p;
+	int ret;
+
+	p = kcalloc(n, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	ret = fx_init_base(&fx, ST_BULK_BASE, OBJ_SIZE, &args, 0, NULL);
+	if (ret)
+		goto out;
+	before = st_slab_objects(fx.base, ST_BULK_BASE);
+	migrate_disable();
+	for (round = 0; round < 2; round++) {
+		if (!EXPECT_EQ(sheaf_cache_alloc_bulk(fx.sc, gfp, n, p), n))
+			break;
+		EXPECT(st_distinct(p, n));
+		for (i = 0; i < n; i++) {
+			if (gfp & __GFP_ZERO)
+				EXPECT(!memchr_inv(p[i], 0, OBJ_SIZE));
+			memset(p[i], 0xa5, OBJ_SIZE);
+		}
+		now = st_slab_objects(fx.base, ST_BULK_BASE);
+		if (before >= 0 && now >= 0)
+			EXPECT_EQ(now - before,
+				  n + (long)sheaf_cache_cached_objects(fx.sc));
+		sheaf_cache_free_bulk(fx.sc, n, p);
+	}
+	migrate_enable();
+	EXPECT_STAT(&fx, SC_ALLOC_BULK, 2 * n);
+	EXPECT_STAT(&fx, SC_FREE_BULK, 2 * n);
+	EXPECT_EQ(sheaf_cache_stat(fx.sc, SC_ALLOC_FAST) +
+		  sheaf_cache_stat(fx.sc, SC_ALLOC_SLOW), 2 * n);
+	EXPECT_EQ(sheaf_cache_stat(fx.sc, SC_FREE_FAST) +
+		  sheaf_cache_stat(fx.sc, SC_FREE_SLOW), 2 * n);
+	/* The second round's objects came from the sheaves, as far as they held. */
+	EXPECT_GE(sheaf_cache_stat(fx.sc, SC_ALLOC_FAST), min(n, 3U * CAP));
+	sheaf_cache_destroy(fx.sc);
+	now = st_slab_objects(fx.base, ST_BULK_BASE);
+	if (before >= 0 && now >= 0)
+		EXPECT_EQ(now, before);
+	kmem_cache_destroy(fx.base);
+out:
+	kfree(p);
+	return ret;
+}
+
+/* The sizes around a sheaf's capacity, and far above it. */
+static int test_bulk_sizes(void)
+{
+	static const unsigned int sizes[] = { 1, CAP - 1, CAP, CAP + 1,
+					      10 * CAP };
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < ARRAY_SIZE(sizes) && !ret; i++)
+		ret = st_bulk_rounds(sizes[i], GFP_KERNEL);
+	return ret;
+}
+
+static int test_bulk_zeroed(void)
+{
+	return st_bulk_rounds(3 * CAP + 1, GFP_KERNEL | __GFP_ZERO);
+}
+
+/* With IRQs off: what the sheaves hold, then the base one at a time. */
+FX_TEST(bulk_irqs_off, 1, 1)
+{
+	void *p[3 * CAP];
+	unsigned long flags;
+	int n;
+
+	fx_free_new(fx, CAP);
+	local_irq_save(flags);
+	n = sheaf_cache_alloc_bulk(fx->sc, GFP_ATOMIC, ARRAY_SIZE(p), p);
+	if (n)
+		sheaf_cache_free_bulk(fx->sc, n, p);
+	local_irq_restore(flags);
+	EXPECT_EQ(n, ARRAY_SIZE(p));
+	EXPECT(n && st_distinct(p, n));
+	EXPECT_STAT(fx, SC_ALLOC_FAST, CAP);
+	EXPECT_STAT(fx, SC_ALLOC_SLOW, 2 * CAP);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	return 0;
+}
+
 /* ===== CPU hotplug ==================================================== */
 
 /* Free @f->n new objects on this CPU: they fill its sheaves, then the barn. */
@@ -972,6 +1090,9 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(gfp_account_bypasses),
 	SC_TEST_CASE(pfmemalloc_wrapped),
 	SC_TEST_CASE(pfmemalloc_owned),
+	SC_TEST_CASE(bulk_sizes),
+	SC_TEST_CASE(bulk_zeroed),
+	SC_TEST_CASE_ATTR(bulk_irqs_off, ST_IRQS_OFF),
 	SC_TEST_CASE(native_sheaves_nothing_lost),
 	SC_TEST_CASE(numa_remote_free),
 	SC_TEST_CASE(shrinker_per_node),

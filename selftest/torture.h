@@ -109,6 +109,7 @@ int test_prefilled_sheaf_survives(void);
 int test_fast_path_falls_back(void);
 int test_sheaf_alloc_fails(void);
 int test_nofail_prefill_succeeds(void);
+int test_bulk_fails_cleanly(void);
 int test_shrinker_under_pressure(void);
 int test_shrink_returns_everything(void);
 int test_kept_for_drop_caches(void);

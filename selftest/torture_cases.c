@@ -310,6 +310,38 @@ int test_nofail_prefill_succeeds(void)
 	return 0;
 }
 
+/*
+ * A bulk allocation the base cannot finish takes nothing: the objects it
+ * had from the sheaves go back, and the cache holds what it held.
+ */
+int test_bulk_fails_cleanly(void)
+{
+	void *p[10 * CAP];
+	unsigned long cached;
+	struct tt_cache c;
+	int ret;
+
+	ret = tt_faults_open(&c, MAX_FULL, 100, 0);
+	if (ret)
+		return ret;
+	EXPECT(!tt_fill(c.sc, 2 * CAP));
+	cached = sheaf_cache_cached_objects(c.sc);
+	EXPECT_GE(cached, CAP);
+	tt_fail(true);
+	EXPECT_EQ(sheaf_cache_alloc_bulk(c.sc, GFP_KERNEL, ARRAY_SIZE(p), p), 0);
+	tt_fail(false);
+	EXPECT_EQ(sheaf_cache_cached_objects(c.sc), cached);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_ALLOC_BULK), 0);
+	/* And with the base working again, all of them. */
+	EXPECT_EQ(sheaf_cache_alloc_bulk(c.sc, GFP_KERNEL, ARRAY_SIZE(p), p),
+		  ARRAY_SIZE(p));
+	tt_conserved(&c, ARRAY_SIZE(p));
+	sheaf_cache_free_bulk(c.sc, ARRAY_SIZE(p), p);
+	tt_conserved(&c, 0);
+	tt_faults_close(&c, 0);
+	return 0;
+}
+
 /* ===== mode=pressure ================================================== */
 
 /* Barn sheaves enough that reclaim's shrinker scan reaches them. */

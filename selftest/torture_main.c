@@ -258,6 +258,7 @@ static const struct sc_test_case tt_cases[] = {
 	CASE(fast_path_falls_back, TT_FAULTS),
 	CASE(sheaf_alloc_fails, TT_FAULTS),
 	CASE(nofail_prefill_succeeds, TT_FAULTS),
+	CASE(bulk_fails_cleanly, TT_FAULTS),
 	CASE(stress_with_faults, TT_FAULTS),
 	CASE(stress, TT_STRESS),
 	CASE(stress_under_hotplug, TT_HOTPLUG),
