@@ -280,6 +280,43 @@ def targets(runs):
                                dict(case='guar', size=s, impl='mempool', n=32, used=32),
                                0.999))
 
+    # From 6.18 the slab column is the base's own sheaves; slab32 is then a
+    # base whose sheaves hold 32 objects, and marks such a kernel.
+    def native(R):
+        return R.ns(case='pair', size=sizes[0], impl='slab32') is not None
+
+    def pair_native(R):
+        if not sizes or not native(R):
+            return '–'
+        return rel(R, dict(case='pair', size=sizes[0], impl='sheaf'),
+                   dict(case='pair', size=sizes[0], impl='slab'), 0.45)
+    row(f'pair ≤ 0.45 × native sheaves (6.18 on), {sizes[0] if sizes else "?"} B',
+        pair_native)
+
+    def batch_native(R, order):
+        big = max(sizes) if sizes else None
+        if big is None or not native(R):
+            return '–'
+        key = dict(case='batch', size=big, n=1000, order=order)
+        best = min((R.ns(**key, impl=i), i) for i in ('slab', 'slab32')
+                   if R.ns(**key, impl=i) is not None)
+        return rel(R, dict(key, impl='sheaf'), dict(key, impl=best[1]), 1.0)
+    for order in ('lifo', 'shuffled'):
+        row(f'batch 1000, {order}, ≤ 1.0 × the better native base '
+            f'(6.18 on), {max(sizes) if sizes else "?"} B',
+            lambda R, o=order: batch_native(R, o))
+
+    def bulk(R, n):
+        if not sizes:
+            return '–'
+        limit = 0.7 if native(R) else 0.5
+        return rel(R, dict(case='bulk', size=sizes[0], impl='sheaf', n=n),
+                   dict(case='bulk', size=sizes[0], impl='bulk', n=n), limit)
+    for n in (16, 128):
+        row(f'alloc_bulk + free_bulk of {n} ≤ 0.5 × the base\'s bulk calls '
+            f'(0.7 × with native sheaves), {sizes[0] if sizes else "?"} B',
+            lambda R, n=n: bulk(R, n))
+
     def scaling(R, s):
         one = dict(case='scale', size=s, impl='sheaf', cpus=1)
         two = dict(one, cpus=2)
