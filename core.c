@@ -29,6 +29,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/err.h>
 #include <linux/fault-inject.h>
+#include <linux/hashtable.h>
 #include <linux/irqflags.h>
 #include <linux/jump_label.h>
 #include <linux/list.h>
@@ -54,6 +55,8 @@
 /* Every live cache, to refuse a second wrapper of a base or name. */
 static LIST_HEAD(sc_caches);
 static DEFINE_MUTEX(sc_caches_lock);
+/* The caches by base, for sc_find_base(): added and removed under the lock. */
+static DEFINE_HASHTABLE(sc_by_base, 6);
 /* Caches destroyed while prefilled sheaves were out; freed at unload. */
 static LIST_HEAD(sc_zombies);
 /* Dynamic hotplug state whose teardown flushes a dead CPU's sheaves. */
@@ -1596,7 +1599,28 @@ static void sc_free(struct sheaf_cache *sc)
 	free_percpu(sc->cpu);
 	if (sc->owned)
 		kmem_cache_destroy(sc->base);
-	kfree(sc);
+	/* sc_find_base() may still be looking at it. */
+	kfree_rcu(sc, rcu);
+}
+
+/*
+ * The cache over @base, or NULL: for upstream's API (upstream.c), which
+ * names caches by their base. The cache is the caller's to keep alive.
+ */
+struct sheaf_cache *sc_find_base(struct kmem_cache *base)
+{
+	struct sheaf_cache *sc, *found = NULL;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(sc_by_base, sc, base_node,
+				   (unsigned long)base) {
+		if (sc->base == base) {
+			found = sc;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
 }
 
 static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
@@ -1658,6 +1682,7 @@ static struct sheaf_cache *sc_register(struct sheaf_cache *sc)
 	if (!sc->shrinker)
 		goto remove_cpuhp;
 	list_add(&sc->list, &sc_caches);
+	hash_add_rcu(sc_by_base, &sc->base_node, (unsigned long)sc->base);
 	sc_debugfs_add(sc);
 	return sc;
 
@@ -1780,6 +1805,7 @@ void sheaf_cache_destroy(struct sheaf_cache *sc)
 
 	mutex_lock(&sc_caches_lock);
 	list_del(&sc->list);
+	hash_del_rcu(&sc->base_node);
 	if (WARN_ON_ONCE(sc_sheaves_out(sc))) {
 		/*
 		 * A prefilled sheaf is still out. Keep what its return needs

@@ -103,6 +103,8 @@ struct sc_cpu {
  * @max_empty: per-node limit of empty sheaves in the barn
  * @barns: one barn per possible node, indexed by node id
  * @list: link in the list of all caches
+ * @base_node: link in the hash of caches by base (sc_find_base())
+ * @rcu: frees the cache after the lookups that may still see it
  * @cpuhp_node: CPU hotplug instance
  * @shrinker: gives barn sheaves back under memory pressure
  * @debugfs: the cache's debugfs directory
@@ -125,14 +127,18 @@ struct sheaf_cache {
 	unsigned int max_empty;
 	struct sc_barn **barns;
 	struct list_head list;
+	struct hlist_node base_node;
+	struct rcu_head rcu;
 	struct hlist_node cpuhp_node;
 	struct shrinker *shrinker;
 	struct dentry *debugfs;
 	char name[SHEAF_CACHE_NAME_MAX + 1];
 };
 
-#ifdef CONFIG_FAULT_INJECTION
 /* core.c */
+struct sheaf_cache *sc_find_base(struct kmem_cache *base);
+
+#ifdef CONFIG_FAULT_INJECTION
 extern struct fault_attr sc_fail_sheaf_alloc;
 #endif
 

@@ -46,6 +46,8 @@ int test_gfp_account_bypasses(void);
 int test_pfmemalloc_wrapped(void);
 int test_pfmemalloc_owned(void);
 int test_native_sheaves_nothing_lost(void);
+int test_upstream_api_sheafcache(void);
+int test_upstream_api_plain_cache(void);
 int test_numa_remote_free(void);
 int test_shrinker_per_node(void);
 int test_memcg_charges_allocator(void);

@@ -1094,6 +1094,8 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(bulk_zeroed),
 	SC_TEST_CASE_ATTR(bulk_irqs_off, ST_IRQS_OFF),
 	SC_TEST_CASE(native_sheaves_nothing_lost),
+	SC_TEST_CASE(upstream_api_sheafcache),
+	SC_TEST_CASE(upstream_api_plain_cache),
 	SC_TEST_CASE(numa_remote_free),
 	SC_TEST_CASE(shrinker_per_node),
 	SC_TEST_CASE_ATTR(memcg_charges_allocator, ST_MEMCG),
