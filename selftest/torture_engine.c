@@ -243,6 +243,7 @@ enum tt_op {
 	OP_SHEAF,
 	OP_SHRINK,
 	OP_PEEK,
+	OP_BULK,
 	TT_NR_OPS
 };
 
@@ -558,6 +559,30 @@ static void op_peek(struct tt_thread *t)
 	sheaf_cache_stat(sc, tt_rand(t) % SC_NR_STATS);
 }
 
+/*
+ * A bulk allocation of up to two sheaves' worth, kept, and as many held
+ * objects freed in one bulk call. Not in the faults mix: a failed bulk
+ * gives back what it took, counted as allocated and freed.
+ */
+static void op_bulk(struct tt_thread *t)
+{
+	struct tt_owner *o = &t->own;
+	void *objs[2 * CAP];
+	unsigned int n = 1 + tt_rand(t) % ARRAY_SIZE(objs), i;
+
+	if (!sheaf_cache_alloc_bulk(o->sc, GFP_KERNEL, n, objs)) {
+		tt_error(o, "bulk allocation failed");
+		return;
+	}
+	o->n[TT_ALLOC] += n;
+	for (i = 0; i < n; i++)
+		tt_keep(o, objs[i]);
+	for (i = 0; i < n && o->nheld; i++)
+		objs[i] = tt_take(o, tt_rand(t)).obj;
+	sheaf_cache_free_bulk(o->sc, i, objs);
+	o->n[TT_FREE] += i;
+}
+
 static void (* const tt_ops[TT_NR_OPS])(struct tt_thread *t) = {
 	[OP_ALLOC]		= op_alloc,
 	[OP_ALLOC_ZERO]		= op_alloc_zero,
@@ -570,6 +595,7 @@ static void (* const tt_ops[TT_NR_OPS])(struct tt_thread *t) = {
 	[OP_SHEAF]		= op_sheaf,
 	[OP_SHRINK]		= op_shrink,
 	[OP_PEEK]		= op_peek,
+	[OP_BULK]		= op_bulk,
 };
 
 /* The timed run of each mode; operations weighed per mille. */
@@ -578,6 +604,7 @@ static const struct tt_spec spec_stress = {
 		[OP_ALLOC] = 350, [OP_ALLOC_ZERO] = 20, [OP_ALLOC_IRQOFF] = 30,
 		[OP_FREE] = 300, [OP_FREE_IRQOFF] = 30, [OP_PASS] = 80,
 		[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_PEEK] = 10,
+		[OP_BULK] = 20,
 	},
 	.bound = true,
 };
@@ -618,7 +645,7 @@ static const struct tt_spec spec_soak = {
 		[OP_ALLOC] = 250, [OP_ALLOC_ZERO] = 30, [OP_ALLOC_IRQOFF] = 40,
 		[OP_FREE] = 230, [OP_FREE_IRQOFF] = 40, [OP_PASS] = 80,
 		[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_SHEAF] = 100,
-		[OP_SHRINK] = 2, [OP_PEEK] = 48,
+		[OP_SHRINK] = 2, [OP_PEEK] = 48, [OP_BULK] = 20,
 	},
 	.bound = true,
 	.irq = true,
