@@ -160,13 +160,14 @@ enum bench_impl {
 	IMPL_MEMPOOL,
 	IMPL_BULK,
 	IMPL_SLAB32,
+	IMPL_SHEAF_BULK,
 	IMPL_NR
 };
 
 /* In the order of enum bench_impl. */
 static const char * const bench_impl_names[] = {
 	"sheaf", "wrapped", "slab", "array", "array0", "mempool", "bulk",
-	"slab32",
+	"slab32", "sheaf_bulk",
 };
 
 static_assert(ARRAY_SIZE(bench_impl_names) == IMPL_NR);
@@ -316,6 +317,26 @@ BENCH_LOOP(pair, slab32, IMPL_SLAB32)
 
 /* ===== b) batches ===================================================== */
 
+/* The bulk calls: sheafcache's (IMPL_SHEAF_BULK), or the base's own. */
+static __always_inline int bench_alloc_bulk(struct bench_size *bs,
+					    enum bench_impl impl,
+					    unsigned int n, void **objs)
+{
+	if (impl == IMPL_SHEAF_BULK)
+		return sheaf_cache_alloc_bulk(bs->sc, GFP_KERNEL, n, objs);
+	return kmem_cache_alloc_bulk(bs->base, GFP_KERNEL, n, objs);
+}
+
+static __always_inline void bench_free_bulk(struct bench_size *bs,
+					    enum bench_impl impl,
+					    unsigned int n, void **objs)
+{
+	if (impl == IMPL_SHEAF_BULK)
+		sheaf_cache_free_bulk(bs->sc, n, objs);
+	else
+		kmem_cache_free_bulk(bs->base, n, objs);
+}
+
 static __always_inline u64 batch_loop(struct bench_size *bs,
 				      const struct bench_params *p,
 				      enum bench_impl impl)
@@ -327,6 +348,12 @@ static __always_inline u64 batch_loop(struct bench_size *bs,
 
 	t0 = ktime_get_ns();
 	for (it = 0; it < p->iters; it++) {
+		if (impl == IMPL_SHEAF_BULK || impl == IMPL_BULK) {
+			if (unlikely(!bench_alloc_bulk(bs, impl, n, objs)))
+				return BENCH_FAIL;
+			bench_free_bulk(bs, impl, n, objs);
+			continue;
+		}
 		for (i = 0; i < n; i++) {
 			objs[i] = bench_alloc(bs, impl, GFP_KERNEL);
 			if (unlikely(!objs[i])) {
@@ -349,35 +376,6 @@ static __always_inline u64 batch_loop(struct bench_size *bs,
 BENCH_LOOP(batch, sheaf, IMPL_SHEAF)
 BENCH_LOOP(batch, slab, IMPL_SLAB)
 BENCH_LOOP(batch, slab32, IMPL_SLAB32)
-
-/* Bulk calls: sheafcache's, or the base's own (IMPL_BULK). */
-static __always_inline u64 bulk_loop(struct bench_size *bs,
-				     const struct bench_params *p,
-				     enum bench_impl impl)
-{
-	void **objs = bench_objs;
-	unsigned long it;
-	u64 t0;
-
-	t0 = ktime_get_ns();
-	for (it = 0; it < p->iters; it++) {
-		if (impl == IMPL_SHEAF) {
-			if (unlikely(!sheaf_cache_alloc_bulk(bs->sc, GFP_KERNEL,
-							     p->n, objs)))
-				return BENCH_FAIL;
-			sheaf_cache_free_bulk(bs->sc, p->n, objs);
-		} else {
-			if (unlikely(!kmem_cache_alloc_bulk(bs->base, GFP_KERNEL,
-							    p->n, objs)))
-				return BENCH_FAIL;
-			kmem_cache_free_bulk(bs->base, p->n, objs);
-		}
-	}
-	return ktime_get_ns() - t0;
-}
-
-BENCH_LOOP(bulk, sheaf, IMPL_SHEAF)
-BENCH_LOOP(bulk, slab, IMPL_BULK)
 
 /* The capacity sweep: batches on a sheafcache of a chosen capacity. */
 static noinline u64 batch_sweep(struct bench_size *bs,
@@ -774,11 +772,14 @@ static int case_batch(struct bench_size *bs)
 	return 0;
 }
 
+BENCH_LOOP(batch, sheaf_bulk, IMPL_SHEAF_BULK)
+BENCH_LOOP(batch, bulk, IMPL_BULK)
+
 /* alloc_bulk + free_bulk of n objects, against the base's own bulk calls. */
 static int case_bulk(struct bench_size *bs)
 {
 	static const unsigned int ns[] = { 16, 128 };
-	static const bench_fn fns[] = { bulk_sheaf, bulk_slab };
+	static const bench_fn fns[] = { batch_sheaf_bulk, batch_bulk };
 	static const char * const names[] = { "sheaf", "bulk" };
 	struct bench_line l = {
 		.name = "bulk", .size = bs->size, .order = "-", .cpus = 1,
