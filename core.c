@@ -403,36 +403,34 @@ static void sc_sheaf_free(struct sheaf_cache *sc, struct sheaf *sheaf)
  * allows with IRQs on; with IRQs off, one object at a time. All or
  * nothing, like kmem_cache_alloc_bulk().
  */
-static int sc_base_alloc_bulk(struct sheaf_cache *sc, gfp_t gfp,
-			      unsigned int n, void **p)
+int sc_kmem_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
 {
-	unsigned int i;
+	size_t i;
 
 	if (!irqs_disabled())
-		return kmem_cache_alloc_bulk(sc->base, gfp, n, p) ? 0 : -ENOMEM;
+		return kmem_cache_alloc_bulk(s, gfp, n, p) ? 0 : -ENOMEM;
 
 	for (i = 0; i < n; i++) {
-		p[i] = kmem_cache_alloc(sc->base, gfp);
+		p[i] = kmem_cache_alloc(s, gfp);
 		if (!p[i]) {
 			while (i--)
-				kmem_cache_free(sc->base, p[i]);
+				kmem_cache_free(s, p[i]);
 			return -ENOMEM;
 		}
 	}
 	return 0;
 }
 
-static void sc_base_free_bulk(struct sheaf_cache *sc, unsigned int n,
-			      void **p)
+void sc_kmem_free_bulk(struct kmem_cache *s, size_t n, void **p)
 {
-	unsigned int i;
+	size_t i;
 
 	if (!irqs_disabled()) {
-		kmem_cache_free_bulk(sc->base, n, p);
+		kmem_cache_free_bulk(s, n, p);
 		return;
 	}
 	for (i = 0; i < n; i++)
-		kmem_cache_free(sc->base, p[i]);
+		kmem_cache_free(s, p[i]);
 }
 
 /*
@@ -454,7 +452,7 @@ static int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 
 	if (!want)
 		return 0;
-	if (sc_base_alloc_bulk(sc, gfp, want, &sheaf->objects[sheaf->size])) {
+	if (sc_kmem_alloc_bulk(sc->base, gfp, want, &sheaf->objects[sheaf->size])) {
 		sc_stat(sc, SC_REFILL_FAIL);
 		return -ENOMEM;
 	}
@@ -505,7 +503,7 @@ static void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
 		return;
 	if (unlikely(sheaf->flush))
 		sc_pfmemalloc_out(sc, -sc_count_pfmemalloc(sheaf, 0));
-	sc_base_free_bulk(sc, sheaf->size, sheaf->objects);
+	sc_kmem_free_bulk(sc->base, sheaf->size, sheaf->objects);
 	sc_stat_add(sc, SC_FLUSH, sheaf->size);
 	sheaf->size = 0;
 	sheaf->flush = 0;
@@ -897,7 +895,7 @@ static int sc_alloc_bulk_base(struct sheaf_cache *sc, gfp_t gfp, size_t n,
 
 	if (!sc->gfp_zero)
 		gfp &= ~__GFP_ZERO;
-	if (sc_base_alloc_bulk(sc, gfp, n, p))
+	if (sc_kmem_alloc_bulk(sc->base, gfp, n, p))
 		return -ENOMEM;
 	sc_stat_add(sc, SC_ALLOC_SLOW, n);
 	/* As in sc_alloc_base(): count reserve objects of an owned base. */

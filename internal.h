@@ -137,6 +137,9 @@ struct sheaf_cache {
 
 /* core.c */
 struct sheaf_cache *sc_find_base(struct kmem_cache *base);
+/* A base's bulk calls, in any context; all or nothing (0 or -ENOMEM). */
+int sc_kmem_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p);
+void sc_kmem_free_bulk(struct kmem_cache *s, size_t n, void **p);
 
 #ifdef CONFIG_FAULT_INJECTION
 extern struct fault_attr sc_fail_sheaf_alloc;

@@ -64,7 +64,7 @@ static struct sc_base_sheaf *sc_base_sheaf_alloc(struct kmem_cache *s,
 	if (have)
 		memcpy(bs->objects, from->objects, have * sizeof(void *));
 	if (capacity > have &&
-	    !kmem_cache_alloc_bulk(s, gfp, capacity - have, &bs->objects[have])) {
+	    sc_kmem_alloc_bulk(s, gfp, capacity - have, &bs->objects[have])) {
 		kfree(bs);
 		return NULL;
 	}
@@ -110,8 +110,8 @@ int sheafcache_kmem_cache_refill_sheaf(struct kmem_cache *s, gfp_t gfp,
 	if (size > SHEAF_CACHE_MAX_PREFILL)
 		return -EINVAL;
 	if (size <= bs->capacity) {
-		if (!kmem_cache_alloc_bulk(s, gfp, size - bs->size,
-					   &bs->objects[bs->size]))
+		if (sc_kmem_alloc_bulk(s, gfp, size - bs->size,
+				       &bs->objects[bs->size]))
 			return -ENOMEM;
 		bs->size = size;
 		return 0;
@@ -141,7 +141,7 @@ void sheafcache_kmem_cache_return_sheaf(struct kmem_cache *s, gfp_t gfp,
 	}
 	bs = sc_base_sheaf(sheaf);
 	if (bs->size)
-		kmem_cache_free_bulk(s, bs->size, bs->objects);
+		sc_kmem_free_bulk(s, bs->size, bs->objects);
 	kfree(bs);
 }
 EXPORT_SYMBOL_GPL(sheafcache_kmem_cache_return_sheaf);
