@@ -22,6 +22,10 @@
  * reserves. See sheaf_cache_free() for how that stays cheap.
  *
  * Lock order: per-CPU section -> barn lock -> base cache internals.
+ *
+ * This file has the paths every allocation and free takes, and the barns;
+ * prefill.c the prefilled sheaves; cache.c creation, draining and the
+ * module; core.h what they share, the section and the counters first.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,19 +52,7 @@
 #include <linux/topology.h>
 #include <linux/workqueue.h>
 
-#include "internal.h"
-
-#define SC_DEFAULT_BARN_LIMIT	10
-
-/* Every live cache, to refuse a second wrapper of a base or name. */
-static LIST_HEAD(sc_caches);
-static DEFINE_MUTEX(sc_caches_lock);
-/* The caches by base, for sc_find_base(): added and removed under the lock. */
-static DEFINE_HASHTABLE(sc_by_base, 6);
-/* Caches destroyed while prefilled sheaves were out; freed at unload. */
-static LIST_HEAD(sc_zombies);
-/* Dynamic hotplug state whose teardown flushes a dead CPU's sheaves. */
-static int sc_cpuhp_state;
+#include "core.h"
 
 #ifdef CONFIG_FAULT_INJECTION
 /* Fails our own sheaf allocations: debugfs sheafcache/fail_sheaf_alloc. */
@@ -78,128 +70,8 @@ static bool sc_fail_sheaf(size_t size, gfp_t gfp)
 }
 #endif
 
-static bool check_frees;
-module_param(check_frees, bool, 0444);
-MODULE_PARM_DESC(check_frees,
-		 "check that freed objects are slab objects and that no sheaf is used after its return (slower)");
 /* check_frees, as a static key: no cost while it is off. */
-static DEFINE_STATIC_KEY_FALSE(sc_check_frees);
-
-/* ===== Statistics ===================================================== */
-
-#ifdef SHEAFCACHE_NO_STATS
-static __always_inline void sc_stat_add(struct sheaf_cache *sc,
-					enum sheaf_cache_stat_item item,
-					unsigned long n)
-{
-}
-#else
-/*
- * A this_cpu operation, which an interrupt on the same CPU cannot tear:
- * the same counter can be bumped inside the section and from an
- * interrupt outside it, with no lock.
- */
-static __always_inline void sc_stat_add(struct sheaf_cache *sc,
-					enum sheaf_cache_stat_item item,
-					unsigned long n)
-{
-	this_cpu_add(sc->cpu->stat[item], n);
-}
-#endif
-
-static __always_inline void sc_stat(struct sheaf_cache *sc,
-				    enum sheaf_cache_stat_item item)
-{
-	sc_stat_add(sc, item, 1);
-}
-
-/*
- * For the counters only code inside the section bumps (alloc_fast,
- * free_fast): whoever holds the section is their one writer on the CPU,
- * so a plain increment through the sheaves it holds is enough.
- */
-static __always_inline void sc_stat_cpu(struct sc_cpu *pcp,
-					enum sheaf_cache_stat_item item)
-{
-#ifndef SHEAFCACHE_NO_STATS
-	pcp->stat[item]++;
-#endif
-}
-
-/* ===== The per-CPU section ============================================ */
-
-/*
- * Enter this CPU's section and find its sheaves (@pcpp): false when the
- * code we interrupted on this CPU holds it (or, on PREEMPT_RT, in hard
- * IRQ and NMI context). A bool and an out parameter, as
- * sc_local_trylock().
- */
-static __always_inline bool sc_enter(struct sheaf_cache *sc,
-				     struct sc_cpu **pcpp)
-{
-	local_trylock_t *tl;
-
-	if (unlikely(!sc_local_trylock(&sc->cpu->lock, &tl))) {
-		sc_stat(sc, SC_REENTRANT);
-		return false;
-	}
-	*pcpp = container_of(tl, struct sc_cpu, lock);
-	return true;
-}
-
-static __always_inline void sc_exit(struct sc_cpu *pcp)
-{
-	sc_local_unlock(&pcp->lock);
-}
-
-/* ===== Object hygiene ================================================= */
-
-/* Largest object zeroed with inline stores rather than memset(). */
-#define SC_ZERO_INLINE_MAX	256
-
-/*
- * Zero an object: all the core's zeroing is done here. For small objects
- * a call to memset() (a loop, on CPUs without fast short "rep stosb")
- * costs more than the stores themselves; sc->zero_inline says the size
- * is a multiple of 64 up to SC_ZERO_INLINE_MAX. @stores_only: the caller
- * knows it is, and so never calls memset(). Slab objects are at least
- * 8-byte aligned.
- */
-static __always_inline void sc_zero(struct sheaf_cache *sc, void *obj,
-				    bool stores_only)
-{
-	u64 *p = obj, *end = obj + sc->object_size;
-
-	if (stores_only || sc->zero_inline) {
-		/* Unrolled: a plain loop would become a memset() call again. */
-		do {
-			p[0] = 0;
-			p[1] = 0;
-			p[2] = 0;
-			p[3] = 0;
-			p[4] = 0;
-			p[5] = 0;
-			p[6] = 0;
-			p[7] = 0;
-			p += 8;
-		} while (p < end);
-	} else {
-		memset(obj, 0, sc->object_size);
-	}
-}
-
-/*
- * slab_want_init_on_alloc(), with the facts fixed at creation. Under
- * init_on_alloc every object in a sheaf is zeroed already: sheaf_cache_free()
- * zeroes it on its way in and refills ask the base for zeroed objects, so
- * that alloc_from_sheaf() is a pop, even with IRQs off.
- */
-static __always_inline void sc_init_alloc(struct sheaf_cache *sc, void *obj,
-					  gfp_t gfp)
-{
-	if (unlikely(gfp & __GFP_ZERO) && sc->gfp_zero && !sc->init_on_alloc)
-		sc_zero(sc, obj, false);
-}
+DEFINE_STATIC_KEY_FALSE(sc_check_frees);
 
 /* ===== Object facts: node, reserves, memcg ============================ */
 
@@ -256,7 +128,7 @@ static struct sc_span sc_span_of(unsigned int cpu)
 	};
 }
 
-static void sc_spans_init(void)
+void sc_spans_init(void)
 {
 	unsigned int cpu;
 
@@ -300,7 +172,7 @@ static int sc_memory_event(struct notifier_block *nb, unsigned long action,
 	return NOTIFY_OK;
 }
 
-static struct notifier_block sc_memory_nb = {
+struct notifier_block sc_memory_nb = {
 	.notifier_call = sc_memory_event,
 };
 
@@ -327,7 +199,7 @@ static bool sc_obj_local(const void *obj)
  * Whether a freed object may go into this CPU's sheaves: the span first,
  * then the page. On a single-node machine every object may, untested.
  */
-static bool sc_may_cache(const void *obj)
+bool sc_may_cache(const void *obj)
 {
 	return !static_branch_unlikely(&sc_numa) || sc_in_local_span(obj) ||
 	       sc_obj_local(obj);
@@ -371,8 +243,8 @@ static gfp_t sc_aux_gfp(gfp_t gfp)
 	return (gfp & ~(__GFP_ZERO | __GFP_ACCOUNT)) | __GFP_NOWARN;
 }
 
-static struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
-				    unsigned int capacity)
+struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
+			     unsigned int capacity)
 {
 	struct sheaf *sheaf;
 	size_t size = struct_size(sheaf, objects, capacity);
@@ -392,7 +264,7 @@ static struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
 }
 
 /* After a grace period: debugfs readers may still look at its size. */
-static void sc_sheaf_free(struct sheaf_cache *sc, struct sheaf *sheaf)
+void sc_sheaf_free(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
 	sc_stat(sc, SC_SHEAF_FREE);
 	kvfree_rcu(sheaf, rcu);
@@ -438,7 +310,7 @@ void sc_kmem_free_bulk(struct kmem_cache *s, size_t n, void **p)
  * the memory reserves, quietly; sheaves hold zeroed objects under
  * init_on_alloc (sc_init_alloc()), and cached objects are never charged.
  */
-static gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp)
+gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp)
 {
 	gfp = (gfp & ~(__GFP_ZERO | __GFP_ACCOUNT)) | __GFP_NOMEMALLOC |
 	      __GFP_NOWARN;
@@ -446,7 +318,7 @@ static gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp)
 }
 
 /* Fill @sheaf to its capacity from the base with @gfp; all or nothing. */
-static int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
+int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 {
 	unsigned int want = sheaf->capacity - sheaf->size;
 
@@ -477,8 +349,7 @@ static long sc_count_pfmemalloc(struct sheaf *sheaf, unsigned int from)
  * only where the caller may use them, marking the sheaf to be flushed on
  * return. An accounted fill charges the caller and is flushed likewise.
  */
-static int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf,
-			      gfp_t gfp)
+int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 {
 	unsigned int from = sheaf->size;
 	gfp_t fill = sc_fill_gfp(sc, gfp);
@@ -497,7 +368,7 @@ static int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf,
 }
 
 /* Give every object of @sheaf back to the base. */
-static void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
+void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
 	if (!sheaf->size)
 		return;
@@ -510,12 +381,6 @@ static void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
 }
 
 /* ===== Barns ========================================================== */
-
-/* The barn of this CPU's memory node: the one its sheaves trade with. */
-static struct sc_barn *sc_local_barn(struct sheaf_cache *sc)
-{
-	return sc->barns[numa_mem_id()];
-}
 
 /* Unlink the first sheaf of the barn's full or empty list; NULL if none. */
 static struct sheaf *barn_take(struct sc_barn *barn, bool full)
@@ -577,8 +442,8 @@ static void barn_put_empty(struct sheaf_cache *sc, struct sc_barn *barn,
 }
 
 /* Store a full sheaf; false at the limit unless @force (lost races). */
-static bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
-			  struct sheaf *sheaf, bool force)
+bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
+		   struct sheaf *sheaf, bool force)
 {
 	unsigned long flags;
 	bool ok;
@@ -611,7 +476,7 @@ static struct sheaf *barn_replace_empty(struct sheaf_cache *sc,
 }
 
 /* A full sheaf if there is one, else an empty one, else NULL. */
-static struct sheaf *barn_get_full_or_empty(struct sc_barn *barn)
+struct sheaf *barn_get_full_or_empty(struct sc_barn *barn)
 {
 	struct sheaf *sheaf;
 	unsigned long flags;
@@ -627,8 +492,8 @@ static struct sheaf *barn_get_full_or_empty(struct sc_barn *barn)
  * were flushed; empty sheaves are freed as they are met. Returns the
  * number of objects flushed.
  */
-static unsigned long sc_drain_barn(struct sheaf_cache *sc,
-				   struct sc_barn *barn, unsigned long nr)
+unsigned long sc_drain_barn(struct sheaf_cache *sc, struct sc_barn *barn,
+			    unsigned long nr)
 {
 	unsigned long flushed = 0;
 	struct sheaf *sheaf;
@@ -1168,789 +1033,3 @@ void sheaf_cache_free_bulk(struct sheaf_cache *sc, size_t size, void **p)
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_free_bulk);
 
-/* ===== Prefilled sheaves ============================================== */
-
-/* Hand a sheaf to a caller: it now belongs to @sc until returned. */
-static struct sheaf *sc_sheaf_out(struct sheaf_cache *sc, struct sheaf *sheaf)
-{
-	sheaf->cache = sc;
-	this_cpu_inc(sc->cpu->sheaves_out);
-	return sheaf;
-}
-
-/* Move up to @n objects from the top of @from to the top of @to. */
-static void sc_move(struct sheaf *to, struct sheaf *from, unsigned int n)
-{
-	n = min3(n, from->size, to->capacity - to->size);
-	from->size -= n;
-	memcpy(&to->objects[to->size], &from->objects[from->size],
-	       n * sizeof(void *));
-	to->size += n;
-}
-
-/*
- * Move what @from holds into @to while it has room, but only objects of
- * this CPU's node: a sheaf may come back on another node than it left.
- * The others stay in @from, for the base.
- */
-static void sc_move_back(struct sheaf *to, struct sheaf *from)
-{
-	unsigned int i, keep = 0;
-
-	for (i = 0; i < from->size; i++) {
-		void *obj = from->objects[i];
-
-		if (to->size < to->capacity && sc_may_cache(obj))
-			to->objects[to->size++] = obj;
-		else
-			from->objects[keep++] = obj;
-	}
-	from->size = keep;
-}
-
-/*
- * A sheaf a caller will take objects from, filled for @size: @sheaf, or a
- * new one of @capacity. On failure it is flushed and freed, and counted.
- */
-static struct sheaf *sc_prefill_new(struct sheaf_cache *sc, gfp_t gfp,
-				    struct sheaf *sheaf, unsigned int capacity)
-{
-	if (!sheaf)
-		sheaf = sc_sheaf_alloc(sc, gfp, capacity);
-	if (sheaf && sc_fill_for_caller(sc, sheaf, gfp)) {
-		sc_flush(sc, sheaf);
-		sc_sheaf_free(sc, sheaf);
-		sheaf = NULL;
-	}
-	if (!sheaf) {
-		sc_stat(sc, SC_PREFILL_FAIL);
-		return NULL;
-	}
-	return sc_sheaf_out(sc, sheaf);
-}
-
-/*
- * Accounted objects are charged to whoever allocates them from the base:
- * the prefilling caller, who takes them. They never meet cached objects.
- */
-static noinline struct sheaf *
-sc_prefill_accounted(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
-{
-	sc_stat(sc, SC_ACCOUNT_BYPASS);
-	if (!sc->accounted &&
-	    !(atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT))
-		atomic_long_or(SC_CHECK_ACCOUNT, &sc->free_check);
-	return sc_prefill_new(sc, gfp, NULL, max(size, sc->capacity));
-}
-
-/*
- * An oversize sheaf takes what this CPU's sheaves hold before the base
- * fills the rest: moving pointers costs far less than a bulk allocation
- * and the flush that would follow it, and sheaf_cache_return_sheaf() puts
- * what was not used back where it came from.
- */
-static noinline struct sheaf *
-sc_prefill_oversize(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
-{
-	struct sc_cpu *pcp;
-	struct sheaf *sheaf;
-
-	sc_stat(sc, SC_PREFILL_OVERSIZE);
-	sheaf = sc_sheaf_alloc(sc, gfp, size);
-	if (sheaf && sc_enter(sc, &pcp)) {
-		if (pcp->spare)
-			sc_move(sheaf, pcp->spare, size);
-		sc_move(sheaf, pcp->main, size);
-		sc_exit(pcp);
-	}
-	if (!sheaf) {
-		sc_stat(sc, SC_PREFILL_FAIL);
-		return NULL;
-	}
-	return sc_prefill_new(sc, gfp, sheaf, size);
-}
-
-struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
-					unsigned int size)
-{
-	struct sheaf *sheaf = NULL;
-	struct sc_cpu *pcp;
-
-	if (WARN_ON_ONCE(!sc) || !size || size > SHEAF_CACHE_MAX_PREFILL)
-		return NULL;
-	if (WARN_ON_ONCE(READ_ONCE(sc->dead)))
-		return NULL;
-	if (unlikely(sc->accounted || (gfp & __GFP_ACCOUNT)))
-		return sc_prefill_accounted(sc, gfp, size);
-	if (unlikely(size > sc->capacity))
-		return sc_prefill_oversize(sc, gfp, size);
-
-	if (sc_enter(sc, &pcp)) {
-		swap(sheaf, pcp->spare);
-		sc_exit(pcp);
-	}
-
-	if (sheaf) {
-		sc_stat(sc, SC_PREFILL_FAST);
-	} else {
-		sc_stat(sc, SC_PREFILL_SLOW);
-		sheaf = barn_get_full_or_empty(sc_local_barn(sc));
-		sc_stat(sc, sheaf && sheaf->size ? SC_BARN_GET : SC_BARN_GET_FAIL);
-	}
-	if (sheaf && sheaf->size >= size)
-		return sc_sheaf_out(sc, sheaf);
-	return sc_prefill_new(sc, gfp, sheaf, sc->capacity);
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_prefill_sheaf);
-
-void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
-				   struct sheaf *sheaf)
-{
-	void *obj;
-
-	if (WARN_ON_ONCE(!sheaf) || unlikely(!sheaf->size))
-		return NULL;
-	/*
-	 * A returned sheaf has no cache: it may be in a barn by now. Like a
-	 * use after free, that is looked for with check_frees only: the
-	 * pop is the guaranteed path and stays as short as it can be.
-	 */
-	if (static_branch_unlikely(&sc_check_frees) &&
-	    WARN_ON_ONCE(!sheaf->cache))
-		return NULL;
-	obj = sheaf->objects[--sheaf->size];
-	sc_init_alloc(sheaf->cache, obj, gfp);
-	return obj;
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_alloc_from_sheaf);
-
-/* The CPU already has a spare: into the barn, refilled, or away. */
-static noinline void sc_return_slow(struct sheaf_cache *sc, gfp_t gfp,
-				    struct sheaf *sheaf)
-{
-	struct sc_barn *barn = sc_local_barn(sc);
-
-	sc_stat(sc, SC_RETURN_SLOW);
-	if (READ_ONCE(barn->nr_full) < sc->max_full &&
-	    !sc_refill(sc, sheaf, sc_fill_gfp(sc, gfp) & ~__GFP_NOFAIL) &&
-	    barn_put_full(sc, barn, sheaf, false)) {
-		sc_stat(sc, SC_BARN_PUT);
-		return;
-	}
-	sc_flush(sc, sheaf);
-	sc_sheaf_free(sc, sheaf);
-}
-
-/* Oversize, or the cache is dead: what is local fills this CPU's sheaves. */
-static noinline void sc_return_odd(struct sheaf_cache *sc, struct sheaf *sheaf)
-{
-	struct sc_cpu *pcp;
-
-	sc_stat(sc, SC_RETURN_SLOW);
-	if (!READ_ONCE(sc->dead) && sc_enter(sc, &pcp)) {
-		sc_move_back(pcp->main, sheaf);
-		if (pcp->spare)
-			sc_move_back(pcp->spare, sheaf);
-		sc_exit(pcp);
-	}
-	sc_flush(sc, sheaf);
-	sc_sheaf_free(sc, sheaf);
-}
-
-void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
-			      struct sheaf *sheaf)
-{
-	struct sc_cpu *pcp;
-
-	if (!sheaf)
-		return;
-	if (WARN_ON_ONCE(!sc || sheaf->cache != sc)) {
-		/* Not out with a caller: returned twice, or not ours. */
-		if (!sheaf->cache)
-			return;
-		sc = sheaf->cache;
-	}
-	sheaf->cache = NULL;
-	this_cpu_dec(sc->cpu->sheaves_out);
-
-	/* Reserve or accounted objects are never cached; the sheaf may be. */
-	if (unlikely(sheaf->flush))
-		sc_flush(sc, sheaf);
-	if (unlikely(sheaf->capacity != sc->capacity || READ_ONCE(sc->dead))) {
-		sc_return_odd(sc, sheaf);
-		return;
-	}
-
-	if (sc_enter(sc, &pcp)) {
-		if (!pcp->spare) {
-			pcp->spare = sheaf;
-			sheaf = NULL;
-			sc_stat(sc, SC_RETURN_FAST);
-		}
-		sc_exit(pcp);
-	}
-	if (sheaf)
-		sc_return_slow(sc, gfp, sheaf);
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_return_sheaf);
-
-int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
-			     struct sheaf **sheafp, unsigned int size)
-{
-	struct sheaf *sheaf;
-
-	if (!sheafp || !*sheafp)
-		return -EINVAL;
-	sheaf = *sheafp;
-	if (WARN_ON_ONCE(!sc || sheaf->cache != sc))
-		return -EINVAL;
-	/* Destroyed with the sheaf out, which warned already: no sheaves. */
-	if (READ_ONCE(sc->dead))
-		return -EINVAL;
-	if (sheaf->size >= size)
-		return 0;
-
-	/* Charged objects must not join cached ones: then start afresh. */
-	if (size <= sheaf->capacity &&
-	    (sheaf->flush || !(gfp & __GFP_ACCOUNT))) {
-		if (!sc_fill_for_caller(sc, sheaf, gfp))
-			return 0;
-		sc_stat(sc, SC_PREFILL_FAIL);
-		return -ENOMEM;
-	}
-
-	/* Too small, or of another kind: a new sheaf replaces it; rare. */
-	sheaf = sheaf_cache_prefill_sheaf(sc, gfp, size);
-	if (!sheaf)
-		return -ENOMEM;
-	sheaf_cache_return_sheaf(sc, gfp, *sheafp);
-	*sheafp = sheaf;
-	return 0;
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_refill_sheaf);
-
-unsigned int sheaf_cache_sheaf_size(const struct sheaf *sheaf)
-{
-	return sheaf ? sheaf->size : 0;
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_sheaf_size);
-
-/* ===== Draining: hotplug, shrinking, destruction ====================== */
-
-/*
- * Flush a CPU's sheaves; main stays (empty), the spare is freed. The
- * caller owns them: section held, CPU dead, or cache no longer in use.
- */
-static unsigned long sc_drain_cpu(struct sheaf_cache *sc, struct sc_cpu *pcp)
-{
-	struct sheaf *spare = pcp->spare;
-	unsigned long n = pcp->main->size;
-
-	sc_flush(sc, pcp->main);
-	if (spare) {
-		pcp->spare = NULL;
-		n += spare->size;
-		sc_flush(sc, spare);
-		sc_sheaf_free(sc, spare);
-	}
-	return n;
-}
-
-static int sc_cpu_dead(unsigned int cpu, struct hlist_node *node)
-{
-	struct sheaf_cache *sc = hlist_entry(node, struct sheaf_cache,
-					     cpuhp_node);
-
-	sc_drain_cpu(sc, per_cpu_ptr(sc->cpu, cpu));
-	sc_stat(sc, SC_CPU_DEAD);
-	return 0;
-}
-
-/* Runs on the CPU whose sheaves it drains (work_on_cpu()). */
-static long sc_shrink_this_cpu(void *arg)
-{
-	struct sheaf_cache *sc = arg;
-	local_trylock_t *tl = sc_local_lock(&sc->cpu->lock);
-	long n;
-
-	/* A task: on !PREEMPT_RT nothing on this CPU can hold the section. */
-	if (WARN_ON_ONCE(!tl))
-		return 0;
-	n = sc_drain_cpu(sc, container_of(tl, struct sc_cpu, lock));
-	sc_local_unlock(tl);
-	return n;
-}
-
-/* sc_drain_barn() over the nodes until @nr objects were flushed. */
-static unsigned long sc_drain_barns(struct sheaf_cache *sc, unsigned long nr)
-{
-	unsigned long n = 0;
-	int nid;
-
-	for_each_node(nid) {
-		if (n >= nr)
-			break;
-		n += sc_drain_barn(sc, sc->barns[nid], nr - n);
-	}
-	return n;
-}
-
-unsigned long sheaf_cache_shrink(struct sheaf_cache *sc)
-{
-	unsigned long n = 0;
-	int cpu;
-
-	might_sleep();
-	if (WARN_ON_ONCE(!sc))
-		return 0;
-	cpus_read_lock();
-	for_each_online_cpu(cpu)
-		n += work_on_cpu(cpu, sc_shrink_this_cpu, sc);
-	cpus_read_unlock();
-	n += sc_drain_barns(sc, ULONG_MAX);
-	sc_stat_add(sc, SC_SHRINK, n);
-	return n;
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_shrink);
-
-/*
- * Memory pressure: the barns go first; a CPU's two sheaves stay. The
- * shrinker is NUMA-aware, as the barns are per node: it counts and gives
- * back the objects of the node under pressure.
- */
-static unsigned long sc_shrinker_count(struct shrinker *s,
-				       struct shrink_control *ctl)
-{
-	struct sheaf_cache *sc = sc_shrinker_priv(s);
-	unsigned long n;
-
-	n = (unsigned long)READ_ONCE(sc->barns[ctl->nid]->nr_full) *
-	    sc->capacity;
-	return n ?: SHRINK_EMPTY;
-}
-
-static unsigned long sc_shrinker_scan(struct shrinker *s,
-				      struct shrink_control *ctl)
-{
-	struct sheaf_cache *sc = sc_shrinker_priv(s);
-	unsigned long n;
-
-	n = sc_drain_barn(sc, sc->barns[ctl->nid], ctl->nr_to_scan);
-	sc_stat_add(sc, SC_SHRINK, n);
-	return n ?: SHRINK_STOP;
-}
-
-/* ===== Creation and destruction ======================================= */
-
-/* Objects per sheaf: upstream's choice, sheaves of 64 to 512 bytes. */
-static unsigned int sc_default_capacity(unsigned int size)
-{
-	if (size >= PAGE_SIZE)
-		return 4;
-	if (size >= 1024)
-		return 12;
-	if (size >= 256)
-		return 26;
-	return 60;
-}
-
-static bool sc_bad_name(const char *name)
-{
-	/* "." and ".." would be no debugfs directory of their own. */
-	return !name || !*name || !strcmp(name, ".") || !strcmp(name, "..") ||
-	       strnlen(name, SHEAF_CACHE_NAME_MAX + 1) > SHEAF_CACHE_NAME_MAX ||
-	       strchr(name, '/');
-}
-
-static int sc_check_args(const char *name, const struct sheaf_cache_args *a)
-{
-	if (sc_bad_name(name))
-		return -EINVAL;
-	if (a->sheaf_capacity > SHEAF_CACHE_MAX_CAPACITY ||
-	    a->max_full_sheaves > SHEAF_CACHE_MAX_BARN ||
-	    a->max_empty_sheaves > SHEAF_CACHE_MAX_BARN ||
-	    a->base_flags & ~SHEAF_CACHE_BASE_FLAGS)
-		return -EINVAL;
-	return 0;
-}
-
-static bool sc_exists(const char *name, struct kmem_cache *base)
-{
-	struct sheaf_cache *sc;
-
-	lockdep_assert_held(&sc_caches_lock);
-	list_for_each_entry(sc, &sc_caches, list)
-		if ((base && sc->base == base) || !strcmp(sc->name, name))
-			return true;
-	return false;
-}
-
-/* Frees what sc_alloc_sheaves() made; sheaves must be empty. */
-static void sc_free_sheaves(struct sheaf_cache *sc)
-{
-	int cpu, nid;
-
-	for_each_possible_cpu(cpu)
-		kvfree(per_cpu_ptr(sc->cpu, cpu)->main);
-	for_each_node(nid)
-		kfree(sc->barns[nid]);
-	kfree(sc->barns);
-	sc->barns = NULL;
-}
-
-static int sc_alloc_sheaves(struct sheaf_cache *sc)
-{
-	int cpu, nid;
-
-	sc->barns = kcalloc(nr_node_ids, sizeof(*sc->barns), GFP_KERNEL);
-	if (!sc->barns)
-		return -ENOMEM;
-	for_each_node(nid) {
-		struct sc_barn *barn;
-
-		barn = kzalloc_node(sizeof(*barn), GFP_KERNEL,
-				    node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
-		if (!barn)
-			return -ENOMEM;
-		spin_lock_init(&barn->lock);
-		INIT_LIST_HEAD(&barn->full);
-		INIT_LIST_HEAD(&barn->empty);
-		sc->barns[nid] = barn;
-	}
-	for_each_possible_cpu(cpu) {
-		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
-
-		local_trylock_init(&pcp->lock);
-		pcp->main = sc_sheaf_alloc(sc, GFP_KERNEL, sc->capacity);
-		if (!pcp->main)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static void sc_free(struct sheaf_cache *sc)
-{
-	if (sc->barns)
-		sc_free_sheaves(sc);
-	free_percpu(sc->cpu);
-	if (sc->owned)
-		kmem_cache_destroy(sc->base);
-	/* sc_find_base() may still be looking at it. */
-	kfree_rcu(sc, rcu);
-}
-
-/*
- * The cache over @base, or NULL: for upstream's API (upstream.c), which
- * names caches by their base. The cache is the caller's to keep alive.
- */
-struct sheaf_cache *sc_find_base(struct kmem_cache *base)
-{
-	struct sheaf_cache *sc, *found = NULL;
-
-	rcu_read_lock();
-	hash_for_each_possible_rcu(sc_by_base, sc, base_node,
-				   (unsigned long)base) {
-		if (sc->base == base) {
-			found = sc;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	return found;
-}
-
-static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
-				    const struct sheaf_cache_args *a)
-{
-	unsigned int init_off = SHEAF_CACHE_BASE_CTOR |
-				SHEAF_CACHE_BASE_TYPESAFE_RCU |
-				SHEAF_CACHE_BASE_POISON;
-	struct sheaf_cache *sc;
-
-	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
-	if (!sc)
-		return NULL;
-	strscpy(sc->name, name, sizeof(sc->name));
-	sc->base = base;
-	sc->accounted = a->base_flags & SHEAF_CACHE_BASE_ACCOUNT;
-	sc->object_size = kmem_cache_size(base);
-	sc->capacity = a->sheaf_capacity ?:
-		       sc_default_capacity(sc->object_size);
-	sc->max_full = a->max_full_sheaves ?: SC_DEFAULT_BARN_LIMIT;
-	sc->max_empty = a->max_empty_sheaves ?: SC_DEFAULT_BARN_LIMIT;
-	/* slab_want_init_on_alloc() and slab_want_init_on_free() rules */
-	sc->gfp_zero = !(a->base_flags & SHEAF_CACHE_BASE_CTOR);
-	sc->init_on_alloc = want_init_on_alloc(0) && !(a->base_flags & init_off);
-	sc->init_on_free = want_init_on_free() && !(a->base_flags & init_off);
-	/* Zeroed on the way into a sheaf instead of out: sc_init_alloc(). */
-	sc->init_on_free |= sc->init_on_alloc;
-	sc->zero_inline = sc->object_size <= SC_ZERO_INLINE_MAX &&
-			  !(sc->object_size % 64);
-	if (sc->accounted || (sc->init_on_free && !sc->zero_inline))
-		atomic_long_set(&sc->free_check, SC_CHECK_ALWAYS);
-
-	sc->cpu = alloc_percpu(struct sc_cpu);
-	if (!sc->cpu || sc_alloc_sheaves(sc)) {
-		sc_free(sc);
-		return NULL;
-	}
-	return sc;
-}
-
-/*
- * Register a new cache, sc_caches_lock held; on failure it is freed (its
- * owned base too).
- */
-static struct sheaf_cache *sc_register(struct sheaf_cache *sc)
-{
-	int err;
-
-	lockdep_assert_held(&sc_caches_lock);
-	err = -EEXIST;
-	if (sc_exists(sc->name, sc->owned ? NULL : sc->base))
-		goto free;
-	err = cpuhp_state_add_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
-	if (err)
-		goto free;
-	err = -ENOMEM;
-	sc->shrinker = sc_shrinker_create(sc->name, sc, sc_shrinker_count,
-					  sc_shrinker_scan);
-	if (!sc->shrinker)
-		goto remove_cpuhp;
-	list_add(&sc->list, &sc_caches);
-	hash_add_rcu(sc_by_base, &sc->base_node, (unsigned long)sc->base);
-	sc_debugfs_add(sc);
-	return sc;
-
-remove_cpuhp:
-	cpuhp_state_remove_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
-free:
-	sc_free(sc);
-	return ERR_PTR(err);
-}
-
-struct sheaf_cache *sheaf_cache_create(const char *name,
-				       struct kmem_cache *base,
-				       const struct sheaf_cache_args *args)
-{
-	struct sheaf_cache_args a = {};
-	struct sheaf_cache *sc;
-	int err;
-
-	if (args)
-		a = *args;
-	err = sc_check_args(name, &a);
-	if (err || !base)
-		return ERR_PTR(-EINVAL);
-	sc = sc_alloc(name, base, &a);
-	if (!sc)
-		return ERR_PTR(-ENOMEM);
-	/* Anyone may allocate from the base: every free looks at the page. */
-	atomic_long_or(SC_CHECK_ALWAYS, &sc->free_check);
-	mutex_lock(&sc_caches_lock);
-	sc = sc_register(sc);
-	mutex_unlock(&sc_caches_lock);
-	return sc;
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_create);
-
-/* What create_with_base() takes; the rest are kmem_cache_create()'s. */
-#define SC_OWNED_FLAGS	(SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT | \
-			 SLAB_TYPESAFE_BY_RCU | SLAB_RECLAIM_ACCOUNT | \
-			 SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | \
-			 SLAB_POISON | SLAB_STORE_USER)
-
-/* The SHEAF_CACHE_BASE_* facts of a base made with @flags and @ctor. */
-static unsigned int sc_base_facts(slab_flags_t flags, void (*ctor)(void *))
-{
-	return (ctor ? SHEAF_CACHE_BASE_CTOR : 0) |
-	       (flags & SLAB_TYPESAFE_BY_RCU ? SHEAF_CACHE_BASE_TYPESAFE_RCU : 0) |
-	       (flags & SLAB_ACCOUNT ? SHEAF_CACHE_BASE_ACCOUNT : 0) |
-	       (flags & SLAB_POISON ? SHEAF_CACHE_BASE_POISON : 0);
-}
-
-struct sheaf_cache *
-sheaf_cache_create_with_base(const char *name, unsigned int object_size,
-			     unsigned int align, slab_flags_t flags,
-			     void (*ctor)(void *),
-			     const struct sheaf_cache_args *args)
-{
-	struct sheaf_cache_args a = {};
-	struct kmem_cache *base;
-	struct sheaf_cache *sc;
-	unsigned int facts;
-
-	if (args)
-		a = *args;
-	facts = sc_base_facts(flags, ctor);
-	if (sc_check_args(name, &a) || !object_size ||
-	    (flags & ~SC_OWNED_FLAGS) || (a.base_flags && a.base_flags != facts))
-		return ERR_PTR(-EINVAL);
-	a.base_flags = facts;
-
-	/*
-	 * The base is named after the cache: a taken name is refused before
-	 * a second kmem_cache of that name is made.
-	 */
-	mutex_lock(&sc_caches_lock);
-	sc = ERR_PTR(-EEXIST);
-	if (sc_exists(name, NULL))
-		goto unlock;
-	sc = ERR_PTR(-ENOMEM);
-	base = sc_kmem_cache_create(name, object_size, align, flags, ctor);
-	if (!base)
-		goto unlock;
-	sc = sc_alloc(name, base, &a);
-	if (!sc) {
-		kmem_cache_destroy(base);
-		sc = ERR_PTR(-ENOMEM);
-		goto unlock;
-	}
-	sc->owned = true;
-	sc = sc_register(sc);
-unlock:
-	mutex_unlock(&sc_caches_lock);
-	return sc;
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_create_with_base);
-
-static long sc_sheaves_out(struct sheaf_cache *sc)
-{
-	long n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += per_cpu_ptr(sc->cpu, cpu)->sheaves_out;
-	return n;
-}
-
-void sheaf_cache_destroy(struct sheaf_cache *sc)
-{
-	int cpu;
-
-	if (!sc)
-		return;
-	might_sleep();
-	sc_debugfs_remove(sc);
-	sc_shrinker_destroy(sc->shrinker);
-	cpuhp_state_remove_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
-
-	for_each_possible_cpu(cpu)
-		sc_drain_cpu(sc, per_cpu_ptr(sc->cpu, cpu));
-	sc_drain_barns(sc, ULONG_MAX);
-
-	mutex_lock(&sc_caches_lock);
-	list_del(&sc->list);
-	hash_del_rcu(&sc->base_node);
-	if (WARN_ON_ONCE(sc_sheaves_out(sc))) {
-		/*
-		 * A prefilled sheaf is still out. Keep what its return needs
-		 * (counters, base) until unload; it then goes to the base.
-		 */
-		sc_free_sheaves(sc);
-		WRITE_ONCE(sc->dead, true);
-		list_add(&sc->list, &sc_zombies);
-		sc = NULL;
-	}
-	mutex_unlock(&sc_caches_lock);
-	if (sc)
-		sc_free(sc);
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_destroy);
-
-/* ===== Introspection ================================================== */
-
-u64 sheaf_cache_stat(struct sheaf_cache *sc, enum sheaf_cache_stat_item item)
-{
-	u64 n = 0;
-	int cpu;
-
-	if (WARN_ON_ONCE(!sc || (unsigned int)item >= SC_NR_STATS))
-		return 0;
-	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu_ptr(sc->cpu, cpu)->stat[item]);
-	return n;
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_stat);
-
-/* Objects in a sheaf another CPU may be swapping; RCU keeps it around. */
-static unsigned int sc_peek(struct sheaf **slot)
-{
-	struct sheaf *sheaf = READ_ONCE(*slot);
-
-	return sheaf ? READ_ONCE(sheaf->size) : 0;
-}
-
-unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc)
-{
-	unsigned long n = 0;
-	int cpu, nid;
-
-	if (WARN_ON_ONCE(!sc))
-		return 0;
-	rcu_read_lock();
-	for_each_possible_cpu(cpu) {
-		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
-
-		n += sc_peek(&pcp->main) + sc_peek(&pcp->spare);
-	}
-	rcu_read_unlock();
-	/* Sheaves in a barn's full list are full. */
-	for_each_node(nid)
-		n += (unsigned long)READ_ONCE(sc->barns[nid]->nr_full) *
-		     sc->capacity;
-	return n;
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_cached_objects);
-
-unsigned int sheaf_cache_capacity(const struct sheaf_cache *sc)
-{
-	return sc ? sc->capacity : 0;
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_capacity);
-
-struct kmem_cache *sheaf_cache_base(const struct sheaf_cache *sc)
-{
-	return sc ? sc->base : NULL;
-}
-EXPORT_SYMBOL_GPL(sheaf_cache_base);
-
-/* ===== Module ========================================================= */
-
-static int __init sheafcache_init(void)
-{
-	int ret;
-
-	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "sheafcache:dead",
-				      NULL, sc_cpu_dead);
-	if (ret < 0)
-		return ret;
-	sc_cpuhp_state = ret;
-	if (check_frees)
-		static_branch_enable(&sc_check_frees);
-	sc_spans_init();
-	register_memory_notifier(&sc_memory_nb);
-	sc_debugfs_init();
-	return 0;
-}
-
-static void __exit sheafcache_exit(void)
-{
-	struct sheaf_cache *sc, *tmp;
-
-	/* Clients hold references to us, so only misuse leaves caches. */
-	WARN_ON(!list_empty(&sc_caches));
-	list_for_each_entry_safe(sc, tmp, &sc_zombies, list)
-		sc_free(sc);
-	sc_debugfs_exit();
-	unregister_memory_notifier(&sc_memory_nb);
-	cpuhp_remove_multi_state(sc_cpuhp_state);
-	/* Sheaves freed with kvfree_rcu() must be gone before we are. */
-	rcu_barrier();
-}
-
-module_init(sheafcache_init);
-module_exit(sheafcache_exit);
-
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Per-CPU sheaves and guaranteed allocation over kmem_cache");

@@ -20,7 +20,8 @@
  * check. A failed case makes init fail.
  *
  * The caches stay until the module is removed, so that debugfs shows the
- * state the benchmarks left behind.
+ * state the benchmarks left behind. The cases on several CPUs are in
+ * bench_smp.c; bench.h has what the two files share.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -49,14 +50,15 @@
 
 #include "sheafcache.h"
 #include "selftest/sc_test.h"
+#include "bench.h"
 
 SC_TEST_STATE;
 
-static bool smoke;
+bool smoke;
 module_param(smoke, bool, 0444);
 MODULE_PARM_DESC(smoke, "run every case once with tiny counts (make check)");
 
-static unsigned int reps = 5;
+unsigned int reps = 5;
 module_param(reps, uint, 0444);
 MODULE_PARM_DESC(reps, "repetitions per figure, 5 to 15 (default 5)");
 
@@ -72,72 +74,9 @@ static char *cases = "all";
 module_param(cases, charp, 0444);
 MODULE_PARM_DESC(cases, "comma-separated cases to run (default all)");
 
-#define BENCH_MAX_REPS		15
-#define BENCH_MAX_BATCH		1000
-#define BENCH_MAX_GUAR		64
-/* Objects in each CPU's bare array; pop and push keep the count. */
-#define BENCH_ARRAY_FILL	8
-#define BENCH_ARRAY_CAP		64
-/* Slots of the cross-CPU ring; a power of two. */
-#define BENCH_RING		256
-/* A run that failed to allocate; never a real time. */
-#define BENCH_FAIL		U64_MAX
+const unsigned int bench_sizes[BENCH_NR_SIZES] = { 64, 256, 1024 };
 
-static const unsigned int bench_sizes[] = { 64, 256, 1024 };
-
-/*
- * The base caches must not be merged: SLUB would hand out one kmem_cache
- * for all caches of a size (kmalloc's included), which sheafcache can
- * wrap only once, and the slab figures would share their per-CPU slabs
- * with the rest of the kernel. 6.1 has no SLAB_NO_MERGE; SLAB_NOLEAKTRACE
- * is in its SLAB_NEVER_MERGE and does nothing without kmemleak, which
- * Debian's kernels do not have.
- */
-#ifdef SLAB_NO_MERGE
-#define BENCH_SLAB_FLAGS	SLAB_NO_MERGE
-#else
-#define BENCH_SLAB_FLAGS	SLAB_NOLEAKTRACE
-#endif
-
-/* The floor of the design: a per-CPU array and preempt_disable(). */
-struct bench_array {
-	unsigned int nr;
-	void *objs[BENCH_ARRAY_CAP];
-};
-
-/**
- * struct bench_size - everything measured for one object size
- * @size: object size
- * @base: the base cache; slab, mempool and bulk use it directly
- * @sc: sheafcache with a base of its own (sheaf_cache_create_with_base()),
- *	default capacity
- * @wsc: sheafcache wrapping @base (sheaf_cache_create()), default capacity
- * @pool: slab mempool over @base
- * @arr: per-CPU bare arrays of objects from @base
- * @sweep_base: base cache for the capacity sweep
- * @base_name: name of @base
- * @sweep_name: name of @sweep_base
- * @sc_name: name of @sc, and of its base
- * @base32: where caches have sheaves of their own (6.18 on), a base whose
- *	sheaves hold 32 objects, as a module would ask for; else NULL
- * @base32_name: name of @base32
- */
-struct bench_size {
-	unsigned int size;
-	struct kmem_cache *base;
-	struct sheaf_cache *sc;
-	struct sheaf_cache *wsc;
-	mempool_t *pool;
-	struct bench_array __percpu *arr;
-	struct kmem_cache *sweep_base;
-	char base_name[24];
-	char sweep_name[24];
-	char sc_name[24];	/* also its owned base's */
-	struct kmem_cache *base32;
-	char base32_name[24];
-};
-
-static struct bench_size bench[ARRAY_SIZE(bench_sizes)];
+struct bench_size bench[BENCH_NR_SIZES];
 
 /* Objects of the batch and guaranteed cases, and a shuffled free order. */
 static void **bench_objs;
@@ -151,21 +90,7 @@ static u64 bench_clock_cost;
 
 /* ===== Implementations ================================================ */
 
-enum bench_impl {
-	IMPL_SHEAF,
-	IMPL_WRAPPED,
-	IMPL_SLAB,
-	IMPL_ARRAY,
-	IMPL_ARRAY0,
-	IMPL_MEMPOOL,
-	IMPL_BULK,
-	IMPL_SLAB32,
-	IMPL_SHEAF_BULK,
-	IMPL_NR
-};
-
-/* In the order of enum bench_impl. */
-static const char * const bench_impl_names[] = {
+const char * const bench_impl_names[] = {
 	"sheaf", "wrapped", "slab", "array", "array0", "mempool", "bulk",
 	"slab32", "sheaf_bulk",
 };
@@ -176,7 +101,7 @@ static_assert(ARRAY_SIZE(bench_impl_names) == IMPL_NR);
  * Out of line, as an exported allocator is for its callers: the floor
  * includes the calls that the sheafcache API cannot avoid either.
  */
-static noinline void *array_alloc(struct bench_size *bs, bool zero)
+noinline void *array_alloc(struct bench_size *bs, bool zero)
 {
 	struct bench_array *a;
 	void *obj = NULL;
@@ -191,7 +116,7 @@ static noinline void *array_alloc(struct bench_size *bs, bool zero)
 	return obj;
 }
 
-static noinline void array_free(struct bench_size *bs, void *obj)
+noinline void array_free(struct bench_size *bs, void *obj)
 {
 	struct bench_array *a;
 
@@ -203,71 +128,6 @@ static noinline void array_free(struct bench_size *bs, void *obj)
 		kmem_cache_free(bs->base, obj);
 	preempt_enable();
 }
-
-static __always_inline void *bench_alloc(struct bench_size *bs,
-					 enum bench_impl impl, gfp_t gfp)
-{
-	switch (impl) {
-	case IMPL_SHEAF:
-		return sheaf_cache_alloc(bs->sc, gfp);
-	case IMPL_WRAPPED:
-		return sheaf_cache_alloc(bs->wsc, gfp);
-	case IMPL_ARRAY:
-		return array_alloc(bs, false);
-	case IMPL_ARRAY0:
-		return array_alloc(bs, true);
-	case IMPL_MEMPOOL:
-		return mempool_alloc(bs->pool, gfp);
-	case IMPL_SLAB32:
-		return kmem_cache_alloc(bs->base32, gfp);
-	default:
-		return kmem_cache_alloc(bs->base, gfp);
-	}
-}
-
-static __always_inline void bench_free(struct bench_size *bs,
-				       enum bench_impl impl, void *obj)
-{
-	switch (impl) {
-	case IMPL_SHEAF:
-		sheaf_cache_free(bs->sc, obj);
-		break;
-	case IMPL_WRAPPED:
-		sheaf_cache_free(bs->wsc, obj);
-		break;
-	case IMPL_ARRAY:
-	case IMPL_ARRAY0:
-		array_free(bs, obj);
-		break;
-	case IMPL_MEMPOOL:
-		mempool_free(obj, bs->pool);
-		break;
-	case IMPL_SLAB32:
-		kmem_cache_free(bs->base32, obj);
-		break;
-	default:
-		kmem_cache_free(bs->base, obj);
-	}
-}
-
-/**
- * struct bench_params - what one timed run does
- * @iters: iterations of the loop
- * @n: batch size, or objects guaranteed
- * @used: objects of a guarantee actually taken
- * @shuffled: free a batch in shuffled rather than LIFO order
- * @sc: the sheafcache to use instead of the size's own, or NULL
- */
-struct bench_params {
-	unsigned long iters;
-	unsigned int n;
-	unsigned int used;
-	bool shuffled;
-	struct sheaf_cache *sc;
-};
-
-/* A timed run: the ns it took for @p->iters iterations, or BENCH_FAIL. */
-typedef u64 (*bench_fn)(struct bench_size *bs, const struct bench_params *p);
 
 /* ===== a) alloc + free pair =========================================== */
 
@@ -281,24 +141,6 @@ static noinline u64 kind##_##name(struct bench_size *bs,		\
 				  const struct bench_params *p)		\
 {									\
 	return kind##_loop(bs, p, impl);				\
-}
-
-static __always_inline u64 pair_iters(struct bench_size *bs,
-				      unsigned long iters,
-				      enum bench_impl impl)
-{
-	unsigned long i;
-	u64 t0;
-
-	t0 = ktime_get_ns();
-	for (i = 0; i < iters; i++) {
-		void *obj = bench_alloc(bs, impl, GFP_KERNEL);
-
-		if (unlikely(!obj))
-			return BENCH_FAIL;
-		bench_free(bs, impl, obj);
-	}
-	return ktime_get_ns() - t0;
 }
 
 static __always_inline u64 pair_loop(struct bench_size *bs,
@@ -591,12 +433,7 @@ static int bench_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median, min and max of @nr samples; sorts them. */
-struct bench_stat {
-	u64 med, min, max;
-};
-
-static struct bench_stat bench_summarize(u64 *v, unsigned int nr)
+struct bench_stat bench_summarize(u64 *v, unsigned int nr)
 {
 	struct bench_stat s;
 
@@ -620,28 +457,6 @@ static void bench_calibrate_clock(void)
 	bench_clock_cost = bench_summarize(v, ARRAY_SIZE(v)).med;
 }
 
-/**
- * struct bench_line - the fields of one RESULT line
- * @name: case name
- * @size: object size
- * @impl: implementation
- * @n: batch size, objects guaranteed, or 1
- * @used: objects of a guarantee taken, or @n
- * @order: "lifo", "shuffled" or "-"
- * @cpus: CPUs running the case
- * @cap: capacity of the sheafcache used
- */
-struct bench_line {
-	const char *name;
-	unsigned int size;
-	const char *impl;
-	unsigned int n;
-	unsigned int used;
-	const char *order;
-	unsigned int cpus;
-	unsigned int cap;
-};
-
 /* Times are kept in picoseconds per operation; printed in ns, 1 decimal. */
 static char *bench_ns(char *buf, size_t len, u64 ps)
 {
@@ -650,8 +465,8 @@ static char *bench_ns(char *buf, size_t len, u64 ps)
 	return buf;
 }
 
-static void bench_print(const struct bench_line *l, const struct bench_stat *s,
-			const char *extra)
+void bench_print(const struct bench_line *l, const struct bench_stat *s,
+		 const char *extra)
 {
 	char med[24], lo[24], hi[24];
 
@@ -662,7 +477,7 @@ static void bench_print(const struct bench_line *l, const struct bench_stat *s,
 		bench_ns(hi, sizeof(hi), s->max), reps, extra ?: "");
 }
 
-static unsigned long bench_iters(unsigned long base)
+unsigned long bench_iters(unsigned long base)
 {
 	if (smoke)
 		return max(base / 200, 1UL);
@@ -673,42 +488,41 @@ static unsigned long bench_iters(unsigned long base)
  * bench_run() - time implementations side by side and print their medians
  * @l: the line to print; @l->impl is set per implementation
  * @bs: the object size
- * @fns: a timed run per implementation
- * @impls: the implementations' names
- * @nr: number of implementations, at most 4
+ * @t: the implementations, each a timed run and a name
+ * @nr: number of implementations, at most 6
  * @p: what each run does
  * @ops: operations per run, to divide the time by
  *
  * Return: 0, or -ENOMEM when a run could not allocate.
  */
 static int bench_run(struct bench_line *l, struct bench_size *bs,
-		     const bench_fn *fns, const char * const *impls,
-		     unsigned int nr, const struct bench_params *p, u64 ops)
+		     const struct bench_timed *t, unsigned int nr,
+		     const struct bench_params *p, u64 ops)
 {
 	u64 ps[6][BENCH_MAX_REPS];
 	struct bench_stat s;
 	unsigned int r, i;
-	u64 t;
+	u64 ns;
 
 	if (WARN_ON_ONCE(nr > ARRAY_SIZE(ps)))
 		return -EINVAL;
 	/* A warm-up run each, not counted: caches and sheaves settle. */
 	for (i = 0; !smoke && i < nr; i++) {
-		if (fns[i](bs, p) == BENCH_FAIL)
+		if (t[i].fn(bs, p) == BENCH_FAIL)
 			return -ENOMEM;
 		cond_resched();
 	}
 	for (r = 0; r < reps; r++) {
 		for (i = 0; i < nr; i++) {
-			t = fns[i](bs, p);
-			if (t == BENCH_FAIL)
+			ns = t[i].fn(bs, p);
+			if (ns == BENCH_FAIL)
 				return -ENOMEM;
-			ps[i][r] = div64_u64(t * 1000, ops);
+			ps[i][r] = div64_u64(ns * 1000, ops);
 			cond_resched();
 		}
 	}
 	for (i = 0; i < nr; i++) {
-		l->impl = impls[i];
+		l->impl = t[i].impl;
 		for (r = 0; raw && r < reps; r++)
 			pr_info("RAW case=%s size=%u impl=%s n=%u rep=%u ps=%llu\n",
 				l->name, l->size, l->impl, l->n, r, ps[i][r]);
@@ -723,12 +537,10 @@ static int bench_run(struct bench_line *l, struct bench_size *bs,
 static int case_pair(struct bench_size *bs)
 {
 	/* slab32 last: it is left out where there is no @bs->base32. */
-	static const bench_fn fns[] = {
-		pair_sheaf, pair_wrapped, pair_slab, pair_array, pair_array0,
-		pair_slab32,
-	};
-	static const char * const names[] = {
-		"sheaf", "wrapped", "slab", "array", "array0", "slab32",
+	static const struct bench_timed fns[] = {
+		{ pair_sheaf, "sheaf" }, { pair_wrapped, "wrapped" },
+		{ pair_slab, "slab" }, { pair_array, "array" },
+		{ pair_array0, "array0" }, { pair_slab32, "slab32" },
 	};
 	struct bench_params p = { .iters = bench_iters(20000) };
 	struct bench_line l = {
@@ -736,15 +548,17 @@ static int case_pair(struct bench_size *bs)
 		.order = "-", .cpus = 1, .cap = sheaf_cache_capacity(bs->sc),
 	};
 
-	return bench_run(&l, bs, fns, names, ARRAY_SIZE(fns) - !bs->base32, &p,
+	return bench_run(&l, bs, fns, ARRAY_SIZE(fns) - !bs->base32, &p,
 			 p.iters);
 }
 
 static int case_batch(struct bench_size *bs)
 {
 	static const unsigned int ns[] = { 1, 10, 100, 1000 };
-	static const bench_fn fns[] = { batch_sheaf, batch_slab, batch_slab32 };
-	static const char * const names[] = { "sheaf", "slab", "slab32" };
+	static const struct bench_timed fns[] = {
+		{ batch_sheaf, "sheaf" }, { batch_slab, "slab" },
+		{ batch_slab32, "slab32" },
+	};
 	struct bench_line l = {
 		.name = "batch", .size = bs->size, .cpus = 1,
 		.cap = sheaf_cache_capacity(bs->sc),
@@ -762,8 +576,7 @@ static int case_batch(struct bench_size *bs)
 			l.n = ns[i];
 			l.used = ns[i];
 			l.order = o ? "shuffled" : "lifo";
-			err = bench_run(&l, bs, fns, names,
-					ARRAY_SIZE(fns) - !bs->base32, &p,
+			err = bench_run(&l, bs, fns, ARRAY_SIZE(fns) - !bs->base32, &p,
 					(u64)p.iters * p.n);
 			if (err)
 				return err;
@@ -779,8 +592,9 @@ BENCH_LOOP(batch, bulk, IMPL_BULK)
 static int case_bulk(struct bench_size *bs)
 {
 	static const unsigned int ns[] = { 16, 128 };
-	static const bench_fn fns[] = { batch_sheaf_bulk, batch_bulk };
-	static const char * const names[] = { "sheaf", "bulk" };
+	static const struct bench_timed fns[] = {
+		{ batch_sheaf_bulk, "sheaf" }, { batch_bulk, "bulk" },
+	};
 	struct bench_line l = {
 		.name = "bulk", .size = bs->size, .order = "-", .cpus = 1,
 		.cap = sheaf_cache_capacity(bs->sc),
@@ -794,7 +608,7 @@ static int case_bulk(struct bench_size *bs)
 		p.iters = DIV_ROUND_UP(bench_iters(20000), ns[i]);
 		l.n = ns[i];
 		l.used = ns[i];
-		err = bench_run(&l, bs, fns, names, ARRAY_SIZE(fns), &p,
+		err = bench_run(&l, bs, fns, ARRAY_SIZE(fns), &p,
 				(u64)p.iters * p.n);
 		if (err)
 			return err;
@@ -805,11 +619,9 @@ static int case_bulk(struct bench_size *bs)
 static int case_guar(struct bench_size *bs)
 {
 	static const unsigned int ns[] = { 1, 4, 16, 32, 64 };
-	static const bench_fn fns[] = {
-		guar_sheaf, guar_mempool, guar_bulk, guar_slab,
-	};
-	static const char * const names[] = {
-		"sheaf", "mempool", "bulk", "slab",
+	static const struct bench_timed fns[] = {
+		{ guar_sheaf, "sheaf" }, { guar_mempool, "mempool" },
+		{ guar_bulk, "bulk" }, { guar_slab, "slab" },
 	};
 	struct bench_line l = {
 		.name = "guar", .size = bs->size, .order = "-", .cpus = 1,
@@ -829,7 +641,7 @@ static int case_guar(struct bench_size *bs)
 			p.iters = DIV_ROUND_UP(bench_iters(8000), ns[i]);
 			l.n = p.n;
 			l.used = p.used;
-			err = bench_run(&l, bs, fns, names, ARRAY_SIZE(fns),
+			err = bench_run(&l, bs, fns, ARRAY_SIZE(fns),
 					&p, p.iters);
 			if (err)
 				return err;
@@ -840,8 +652,7 @@ static int case_guar(struct bench_size *bs)
 
 static int case_from(struct bench_size *bs)
 {
-	static const bench_fn fns[] = { from_sheaf };
-	static const char * const names[] = { "sheaf" };
+	static const struct bench_timed fns[] = { { from_sheaf, "sheaf" } };
 	struct bench_params p = { .iters = bench_iters(500) };
 	struct bench_line l = {
 		.name = "from", .size = bs->size, .order = "-", .cpus = 1,
@@ -850,7 +661,7 @@ static int case_from(struct bench_size *bs)
 
 	l.n = l.cap;
 	l.used = l.cap;
-	return bench_run(&l, bs, fns, names, 1, &p, (u64)p.iters * l.cap);
+	return bench_run(&l, bs, fns, 1, &p, (u64)p.iters * l.cap);
 }
 
 static int case_prefill(struct bench_size *bs)
@@ -894,294 +705,13 @@ static int case_prefill(struct bench_size *bs)
 	return 0;
 }
 
-/* ===== d), e) several CPUs ============================================ */
-
-struct bench_ring {
-	void *slot[BENCH_RING];
-	unsigned long head ____cacheline_aligned;	/* producer's */
-	unsigned long tail ____cacheline_aligned;	/* consumer's */
-};
-
-/**
- * struct bench_thread - one kthread of a multi-CPU run
- * @bs: the object size
- * @impl: the implementation
- * @iters: operations to do
- * @role: 0 alloc+free pairs; 1 produce into @ring; 2 consume from it
- * @ring: the cross-CPU ring
- * @arrived: start barrier shared by the threads of a run
- * @nr: number of threads of the run
- * @ns: time the thread took
- * @err: -ENOMEM when an allocation failed
- * @task: the kthread
- * @done: completed when the thread exits
- */
-struct bench_thread {
-	struct bench_size *bs;
-	enum bench_impl impl;
-	unsigned long iters;
-	int role;
-	struct bench_ring *ring;
-	atomic_t *arrived;
-	unsigned int nr;
-	u64 ns;
-	int err;
-	struct task_struct *task;
-	struct completion done;
-};
-
-/*
- * Spin without cpu_relax(): under TCG the PAUSE instruction leaves the
- * translated code and takes qemu's big lock, which slows the CPU we wait
- * for far more than the wait itself; the waits are short on hardware.
- */
-#define bench_spin_until(cond)		\
-	do {				\
-		while (!(cond))		\
-			barrier();	\
-	} while (0)
-
-/* One producer's slot: the object it allocated goes in the ring. */
-static __always_inline void bench_produce(struct bench_thread *t,
-					  unsigned long i)
-{
-	struct bench_ring *ring = t->ring;
-	void *obj = bench_alloc(t->bs, t->impl, GFP_KERNEL);
-
-	/* Keep going on failure: the consumer waits for iters. */
-	if (unlikely(!obj))
-		t->err = -ENOMEM;
-	/* Pairs with the consumer's release: it is done with the slot. */
-	bench_spin_until(i - smp_load_acquire(&ring->tail) < BENCH_RING);
-	ring->slot[i % BENCH_RING] = obj;
-	/* Publish the slot; pairs with the consumer's acquire. */
-	smp_store_release(&ring->head, i + 1);
-}
-
-/* One consumer's slot: it frees what the producer put there. */
-static __always_inline void bench_consume(struct bench_thread *t,
-					  unsigned long i)
-{
-	struct bench_ring *ring = t->ring;
-	void *obj;
-
-	/* Pairs with the producer's release: the slot is written. */
-	bench_spin_until(smp_load_acquire(&ring->head) != i);
-	obj = ring->slot[i % BENCH_RING];
-	if (obj)
-		bench_free(t->bs, t->impl, obj);
-	/* Hand the slot back; pairs with the producer's acquire. */
-	smp_store_release(&ring->tail, i + 1);
-}
-
-/*
- * The producer's or the consumer's side of the ring, timed; inlined for
- * each, so that no indirect call is timed.
- */
-static __always_inline u64 bench_ring_side(struct bench_thread *t,
-					   bool produce)
-{
-	unsigned long i;
-	u64 t0;
-
-	t0 = ktime_get_ns();
-	for (i = 0; i < t->iters; i++) {
-		if (produce)
-			bench_produce(t, i);
-		else
-			bench_consume(t, i);
-	}
-	return ktime_get_ns() - t0;
-}
-
-static u64 bench_pairs(struct bench_thread *t)
-{
-	switch (t->impl) {
-	case IMPL_SHEAF:
-		return pair_iters(t->bs, t->iters, IMPL_SHEAF);
-	case IMPL_ARRAY:
-		return pair_iters(t->bs, t->iters, IMPL_ARRAY);
-	default:
-		return pair_iters(t->bs, t->iters, IMPL_SLAB);
-	}
-}
-
-static int bench_thread_fn(void *arg)
-{
-	struct bench_thread *t = arg;
-
-	/*
-	 * Start together. cond_resched() lets the thread that is still
-	 * waking the others run when it shares our CPU.
-	 */
-	atomic_inc(t->arrived);
-	while (atomic_read(t->arrived) < t->nr)
-		cond_resched();
-
-	if (t->role == 1)
-		t->ns = bench_ring_side(t, true);
-	else if (t->role == 2)
-		t->ns = bench_ring_side(t, false);
-	else
-		t->ns = bench_pairs(t);
-	if (t->ns == BENCH_FAIL)
-		t->err = -ENOMEM;
-	kthread_complete_and_exit(&t->done, 0);
-}
-
-/* Run @nr threads, the i-th on the i-th online CPU, and wait for them. */
-static int bench_threads(struct bench_thread *th, unsigned int nr)
-{
-	atomic_t arrived = ATOMIC_INIT(0);
-	unsigned int i = 0;
-	int cpu, err = 0;
-
-	cpus_read_lock();
-	for_each_online_cpu(cpu) {
-		if (i == nr)
-			break;
-		th[i].arrived = &arrived;
-		th[i].nr = nr;
-		th[i].err = 0;
-		init_completion(&th[i].done);
-		th[i].task = kthread_create(bench_thread_fn, &th[i],
-					    "scbench/%d", cpu);
-		if (IS_ERR(th[i].task)) {
-			err = PTR_ERR(th[i].task);
-			break;
-		}
-		kthread_bind(th[i].task, cpu);
-		i++;
-	}
-	if (i < nr) {
-		/* Never woken, so their function never runs. */
-		while (i--)
-			kthread_stop(th[i].task);
-		cpus_read_unlock();
-		return err ?: -ENODEV;
-	}
-	for (i = 0; i < nr; i++)
-		wake_up_process(th[i].task);
-	for (i = 0; i < nr; i++)
-		wait_for_completion(&th[i].done);
-	cpus_read_unlock();
-	for (i = 0; !err && i < nr; i++)
-		err = th[i].err;
-	return err;
-}
-
-static int case_cross(struct bench_size *bs)
-{
-	static const enum bench_impl impls[] = { IMPL_SHEAF, IMPL_SLAB };
-	struct bench_line l = {
-		.name = "cross", .size = bs->size, .n = 1, .used = 1,
-		.order = "-", .cpus = 2, .cap = sheaf_cache_capacity(bs->sc),
-	};
-	u64 ps[ARRAY_SIZE(impls)][BENCH_MAX_REPS];
-	unsigned long iters = bench_iters(20000);
-	struct bench_thread th[2] = {};
-	struct bench_ring *ring;
-	struct bench_stat s;
-	unsigned int r, i;
-	int err = 0;
-
-	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
-	if (!ring)
-		return -ENOMEM;
-	for (r = 0; r < reps + !smoke && !err; r++) {
-		for (i = 0; i < ARRAY_SIZE(impls) && !err; i++) {
-			memset(ring, 0, sizeof(*ring));
-			th[0] = (struct bench_thread){ .bs = bs, .impl = impls[i],
-				.iters = iters, .role = 1, .ring = ring };
-			th[1] = th[0];
-			th[1].role = 2;
-			err = bench_threads(th, 2);
-			/* The first round is a warm-up. */
-			if (!err && (smoke || r))
-				ps[i][r - !smoke] = div64_u64(max(th[0].ns, th[1].ns) * 1000,
-							      iters);
-			cond_resched();
-		}
-	}
-	kfree(ring);
-	if (err)
-		return err;
-	for (i = 0; i < ARRAY_SIZE(impls); i++) {
-		l.impl = bench_impl_names[impls[i]];
-		s = bench_summarize(ps[i], reps);
-		bench_print(&l, &s, NULL);
-	}
-	return 0;
-}
-
-static int case_scale(struct bench_size *bs)
-{
-	static const enum bench_impl impls[] = {
-		IMPL_SHEAF, IMPL_SLAB, IMPL_ARRAY,
-	};
-	u64 mops[ARRAY_SIZE(impls)][BENCH_MAX_REPS];
-	u64 ps[ARRAY_SIZE(impls)][BENCH_MAX_REPS];
-	unsigned int ncpus = min(num_online_cpus(), 64U);
-	unsigned long iters = bench_iters(20000);
-	struct bench_line l = {
-		.name = "scale", .size = bs->size, .n = 1, .used = 1,
-		.order = "-", .cap = sheaf_cache_capacity(bs->sc),
-	};
-	struct bench_thread *th;
-	struct bench_stat s, m;
-	unsigned int k, r, i, j;
-	char extra[32];
-	int err = 0;
-
-	th = kcalloc(ncpus, sizeof(*th), GFP_KERNEL);
-	if (!th)
-		return -ENOMEM;
-	for (k = 1; k <= ncpus && !err; k++) {
-		for (r = 0; r < reps + !smoke && !err; r++) {
-			for (i = 0; i < ARRAY_SIZE(impls) && !err; i++) {
-				u64 sum = 0, tput = 0;
-
-				for (j = 0; j < k; j++)
-					th[j] = (struct bench_thread){
-						.bs = bs, .impl = impls[i],
-						.iters = iters };
-				err = bench_threads(th, k);
-				cond_resched();
-				if (err || (!smoke && !r))
-					continue;
-				/* Throughput in ops per us, scaled by 1000. */
-				for (j = 0; j < k; j++) {
-					sum += th[j].ns;
-					tput += div64_u64((u64)iters * 1000000,
-							  max(th[j].ns, 1ULL));
-				}
-				ps[i][r - !smoke] = div64_u64(sum * 1000,
-							      (u64)iters * k);
-				mops[i][r - !smoke] = tput;
-			}
-		}
-		for (i = 0; !err && i < ARRAY_SIZE(impls); i++) {
-			l.impl = bench_impl_names[impls[i]];
-			l.cpus = k;
-			s = bench_summarize(ps[i], reps);
-			m = bench_summarize(mops[i], reps);
-			snprintf(extra, sizeof(extra), " mops=%llu.%03llu",
-				 div_u64(m.med, 1000), m.med % 1000);
-			bench_print(&l, &s, extra);
-		}
-	}
-	kfree(th);
-	return err;
-}
-
 /* ===== Capacity and memory ============================================ */
 
 static int case_sweep(struct bench_size *bs)
 {
 	static const unsigned int caps[] = { 4, 12, 26, 60, 120 };
 	static const unsigned int ns[] = { 100, 1000 };
-	static const bench_fn fns[] = { batch_sweep };
-	static const char * const names[] = { "sheaf" };
+	static const struct bench_timed fns[] = { { batch_sweep, "sheaf" } };
 	struct sheaf_cache_args args = {};
 	struct bench_params p = {};
 	struct bench_line l = {
@@ -1205,7 +735,7 @@ static int case_sweep(struct bench_size *bs)
 			l.n = ns[i];
 			l.used = ns[i];
 			l.cap = caps[c];
-			err = bench_run(&l, bs, fns, names, 1, &p,
+			err = bench_run(&l, bs, fns, 1, &p,
 					(u64)p.iters * p.n);
 			pr_info("MEM case=sweep size=%u cap=%u n=%u cached=%lu\n",
 				bs->size, caps[c], ns[i],

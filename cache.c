@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sheafcache's caches and module: creation and destruction, draining a
+ * CPU that goes offline and the barns under memory pressure, and what the
+ * caches tell about themselves.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/err.h>
+#include <linux/fault-inject.h>
+#include <linux/hashtable.h>
+#include <linux/irqflags.h>
+#include <linux/jump_label.h>
+#include <linux/list.h>
+#include <linux/memory.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/overflow.h>
+#include <linux/percpu.h>
+#include <linux/oom.h>
+#include <linux/preempt.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
+
+#include "core.h"
+
+/* Every live cache, to refuse a second wrapper of a base or name. */
+static LIST_HEAD(sc_caches);
+static DEFINE_MUTEX(sc_caches_lock);
+/* The caches by base, for sc_find_base(): added and removed under the lock. */
+static DEFINE_HASHTABLE(sc_by_base, 6);
+/* Caches destroyed while prefilled sheaves were out; freed at unload. */
+static LIST_HEAD(sc_zombies);
+/* Dynamic hotplug state whose teardown flushes a dead CPU's sheaves. */
+static int sc_cpuhp_state;
+
+static bool check_frees;
+module_param(check_frees, bool, 0444);
+MODULE_PARM_DESC(check_frees,
+		 "check that freed objects are slab objects and that no sheaf is used after its return (slower)");
+
+/* ===== Draining: hotplug, shrinking, destruction ====================== */
+
+/*
+ * Flush a CPU's sheaves; main stays (empty), the spare is freed. The
+ * caller owns them: section held, CPU dead, or cache no longer in use.
+ */
+static unsigned long sc_drain_cpu(struct sheaf_cache *sc, struct sc_cpu *pcp)
+{
+	struct sheaf *spare = pcp->spare;
+	unsigned long n = pcp->main->size;
+
+	sc_flush(sc, pcp->main);
+	if (spare) {
+		pcp->spare = NULL;
+		n += spare->size;
+		sc_flush(sc, spare);
+		sc_sheaf_free(sc, spare);
+	}
+	return n;
+}
+
+static int sc_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct sheaf_cache *sc = hlist_entry(node, struct sheaf_cache,
+					     cpuhp_node);
+
+	sc_drain_cpu(sc, per_cpu_ptr(sc->cpu, cpu));
+	sc_stat(sc, SC_CPU_DEAD);
+	return 0;
+}
+
+/* Runs on the CPU whose sheaves it drains (work_on_cpu()). */
+static long sc_shrink_this_cpu(void *arg)
+{
+	struct sheaf_cache *sc = arg;
+	local_trylock_t *tl = sc_local_lock(&sc->cpu->lock);
+	long n;
+
+	/* A task: on !PREEMPT_RT nothing on this CPU can hold the section. */
+	if (WARN_ON_ONCE(!tl))
+		return 0;
+	n = sc_drain_cpu(sc, container_of(tl, struct sc_cpu, lock));
+	sc_local_unlock(tl);
+	return n;
+}
+
+/* sc_drain_barn() over the nodes until @nr objects were flushed. */
+static unsigned long sc_drain_barns(struct sheaf_cache *sc, unsigned long nr)
+{
+	unsigned long n = 0;
+	int nid;
+
+	for_each_node(nid) {
+		if (n >= nr)
+			break;
+		n += sc_drain_barn(sc, sc->barns[nid], nr - n);
+	}
+	return n;
+}
+
+unsigned long sheaf_cache_shrink(struct sheaf_cache *sc)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	might_sleep();
+	if (WARN_ON_ONCE(!sc))
+		return 0;
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		n += work_on_cpu(cpu, sc_shrink_this_cpu, sc);
+	cpus_read_unlock();
+	n += sc_drain_barns(sc, ULONG_MAX);
+	sc_stat_add(sc, SC_SHRINK, n);
+	return n;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_shrink);
+
+/*
+ * Memory pressure: the barns go first; a CPU's two sheaves stay. The
+ * shrinker is NUMA-aware, as the barns are per node: it counts and gives
+ * back the objects of the node under pressure.
+ */
+static unsigned long sc_shrinker_count(struct shrinker *s,
+				       struct shrink_control *ctl)
+{
+	struct sheaf_cache *sc = sc_shrinker_priv(s);
+	unsigned long n;
+
+	n = (unsigned long)READ_ONCE(sc->barns[ctl->nid]->nr_full) *
+	    sc->capacity;
+	return n ?: SHRINK_EMPTY;
+}
+
+static unsigned long sc_shrinker_scan(struct shrinker *s,
+				      struct shrink_control *ctl)
+{
+	struct sheaf_cache *sc = sc_shrinker_priv(s);
+	unsigned long n;
+
+	n = sc_drain_barn(sc, sc->barns[ctl->nid], ctl->nr_to_scan);
+	sc_stat_add(sc, SC_SHRINK, n);
+	return n ?: SHRINK_STOP;
+}
+
+/* ===== Creation and destruction ======================================= */
+
+/* Objects per sheaf: upstream's choice, sheaves of 64 to 512 bytes. */
+static unsigned int sc_default_capacity(unsigned int size)
+{
+	if (size >= PAGE_SIZE)
+		return 4;
+	if (size >= 1024)
+		return 12;
+	if (size >= 256)
+		return 26;
+	return 60;
+}
+
+static bool sc_bad_name(const char *name)
+{
+	/* "." and ".." would be no debugfs directory of their own. */
+	return !name || !*name || !strcmp(name, ".") || !strcmp(name, "..") ||
+	       strnlen(name, SHEAF_CACHE_NAME_MAX + 1) > SHEAF_CACHE_NAME_MAX ||
+	       strchr(name, '/');
+}
+
+static int sc_check_args(const char *name, const struct sheaf_cache_args *a)
+{
+	if (sc_bad_name(name))
+		return -EINVAL;
+	if (a->sheaf_capacity > SHEAF_CACHE_MAX_CAPACITY ||
+	    a->max_full_sheaves > SHEAF_CACHE_MAX_BARN ||
+	    a->max_empty_sheaves > SHEAF_CACHE_MAX_BARN ||
+	    a->base_flags & ~SHEAF_CACHE_BASE_FLAGS)
+		return -EINVAL;
+	return 0;
+}
+
+static bool sc_exists(const char *name, struct kmem_cache *base)
+{
+	struct sheaf_cache *sc;
+
+	lockdep_assert_held(&sc_caches_lock);
+	list_for_each_entry(sc, &sc_caches, list)
+		if ((base && sc->base == base) || !strcmp(sc->name, name))
+			return true;
+	return false;
+}
+
+/* Frees what sc_alloc_sheaves() made; sheaves must be empty. */
+static void sc_free_sheaves(struct sheaf_cache *sc)
+{
+	int cpu, nid;
+
+	for_each_possible_cpu(cpu)
+		kvfree(per_cpu_ptr(sc->cpu, cpu)->main);
+	for_each_node(nid)
+		kfree(sc->barns[nid]);
+	kfree(sc->barns);
+	sc->barns = NULL;
+}
+
+static int sc_alloc_sheaves(struct sheaf_cache *sc)
+{
+	int cpu, nid;
+
+	sc->barns = kcalloc(nr_node_ids, sizeof(*sc->barns), GFP_KERNEL);
+	if (!sc->barns)
+		return -ENOMEM;
+	for_each_node(nid) {
+		struct sc_barn *barn;
+
+		barn = kzalloc_node(sizeof(*barn), GFP_KERNEL,
+				    node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
+		if (!barn)
+			return -ENOMEM;
+		spin_lock_init(&barn->lock);
+		INIT_LIST_HEAD(&barn->full);
+		INIT_LIST_HEAD(&barn->empty);
+		sc->barns[nid] = barn;
+	}
+	for_each_possible_cpu(cpu) {
+		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
+
+		local_trylock_init(&pcp->lock);
+		pcp->main = sc_sheaf_alloc(sc, GFP_KERNEL, sc->capacity);
+		if (!pcp->main)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void sc_free(struct sheaf_cache *sc)
+{
+	if (sc->barns)
+		sc_free_sheaves(sc);
+	free_percpu(sc->cpu);
+	if (sc->owned)
+		kmem_cache_destroy(sc->base);
+	/* sc_find_base() may still be looking at it. */
+	kfree_rcu(sc, rcu);
+}
+
+/*
+ * The cache over @base, or NULL: for upstream's API (upstream.c), which
+ * names caches by their base. The cache is the caller's to keep alive.
+ */
+struct sheaf_cache *sc_find_base(struct kmem_cache *base)
+{
+	struct sheaf_cache *sc, *found = NULL;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(sc_by_base, sc, base_node,
+				   (unsigned long)base) {
+		if (sc->base == base) {
+			found = sc;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
+				    const struct sheaf_cache_args *a)
+{
+	unsigned int init_off = SHEAF_CACHE_BASE_CTOR |
+				SHEAF_CACHE_BASE_TYPESAFE_RCU |
+				SHEAF_CACHE_BASE_POISON;
+	struct sheaf_cache *sc;
+
+	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
+	if (!sc)
+		return NULL;
+	strscpy(sc->name, name, sizeof(sc->name));
+	sc->base = base;
+	sc->accounted = a->base_flags & SHEAF_CACHE_BASE_ACCOUNT;
+	sc->object_size = kmem_cache_size(base);
+	sc->capacity = a->sheaf_capacity ?:
+		       sc_default_capacity(sc->object_size);
+	sc->max_full = a->max_full_sheaves ?: SC_DEFAULT_BARN_LIMIT;
+	sc->max_empty = a->max_empty_sheaves ?: SC_DEFAULT_BARN_LIMIT;
+	/* slab_want_init_on_alloc() and slab_want_init_on_free() rules */
+	sc->gfp_zero = !(a->base_flags & SHEAF_CACHE_BASE_CTOR);
+	sc->init_on_alloc = want_init_on_alloc(0) && !(a->base_flags & init_off);
+	sc->init_on_free = want_init_on_free() && !(a->base_flags & init_off);
+	/* Zeroed on the way into a sheaf instead of out: sc_init_alloc(). */
+	sc->init_on_free |= sc->init_on_alloc;
+	sc->zero_inline = sc->object_size <= SC_ZERO_INLINE_MAX &&
+			  !(sc->object_size % 64);
+	if (sc->accounted || (sc->init_on_free && !sc->zero_inline))
+		atomic_long_set(&sc->free_check, SC_CHECK_ALWAYS);
+
+	sc->cpu = alloc_percpu(struct sc_cpu);
+	if (!sc->cpu || sc_alloc_sheaves(sc)) {
+		sc_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+/*
+ * Register a new cache, sc_caches_lock held; on failure it is freed (its
+ * owned base too).
+ */
+static struct sheaf_cache *sc_register(struct sheaf_cache *sc)
+{
+	int err;
+
+	lockdep_assert_held(&sc_caches_lock);
+	err = -EEXIST;
+	if (sc_exists(sc->name, sc->owned ? NULL : sc->base))
+		goto free;
+	err = cpuhp_state_add_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
+	if (err)
+		goto free;
+	err = -ENOMEM;
+	sc->shrinker = sc_shrinker_create(sc->name, sc, sc_shrinker_count,
+					  sc_shrinker_scan);
+	if (!sc->shrinker)
+		goto remove_cpuhp;
+	list_add(&sc->list, &sc_caches);
+	hash_add_rcu(sc_by_base, &sc->base_node, (unsigned long)sc->base);
+	sc_debugfs_add(sc);
+	return sc;
+
+remove_cpuhp:
+	cpuhp_state_remove_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
+free:
+	sc_free(sc);
+	return ERR_PTR(err);
+}
+
+struct sheaf_cache *sheaf_cache_create(const char *name,
+				       struct kmem_cache *base,
+				       const struct sheaf_cache_args *args)
+{
+	struct sheaf_cache_args a = {};
+	struct sheaf_cache *sc;
+	int err;
+
+	if (args)
+		a = *args;
+	err = sc_check_args(name, &a);
+	if (err || !base)
+		return ERR_PTR(-EINVAL);
+	sc = sc_alloc(name, base, &a);
+	if (!sc)
+		return ERR_PTR(-ENOMEM);
+	/* Anyone may allocate from the base: every free looks at the page. */
+	atomic_long_or(SC_CHECK_ALWAYS, &sc->free_check);
+	mutex_lock(&sc_caches_lock);
+	sc = sc_register(sc);
+	mutex_unlock(&sc_caches_lock);
+	return sc;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_create);
+
+/* What create_with_base() takes; the rest are kmem_cache_create()'s. */
+#define SC_OWNED_FLAGS	(SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT | \
+			 SLAB_TYPESAFE_BY_RCU | SLAB_RECLAIM_ACCOUNT | \
+			 SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | \
+			 SLAB_POISON | SLAB_STORE_USER)
+
+/* The SHEAF_CACHE_BASE_* facts of a base made with @flags and @ctor. */
+static unsigned int sc_base_facts(slab_flags_t flags, void (*ctor)(void *))
+{
+	return (ctor ? SHEAF_CACHE_BASE_CTOR : 0) |
+	       (flags & SLAB_TYPESAFE_BY_RCU ? SHEAF_CACHE_BASE_TYPESAFE_RCU : 0) |
+	       (flags & SLAB_ACCOUNT ? SHEAF_CACHE_BASE_ACCOUNT : 0) |
+	       (flags & SLAB_POISON ? SHEAF_CACHE_BASE_POISON : 0);
+}
+
+struct sheaf_cache *
+sheaf_cache_create_with_base(const char *name, unsigned int object_size,
+			     unsigned int align, slab_flags_t flags,
+			     void (*ctor)(void *),
+			     const struct sheaf_cache_args *args)
+{
+	struct sheaf_cache_args a = {};
+	struct kmem_cache *base;
+	struct sheaf_cache *sc;
+	unsigned int facts;
+
+	if (args)
+		a = *args;
+	facts = sc_base_facts(flags, ctor);
+	if (sc_check_args(name, &a) || !object_size ||
+	    (flags & ~SC_OWNED_FLAGS) || (a.base_flags && a.base_flags != facts))
+		return ERR_PTR(-EINVAL);
+	a.base_flags = facts;
+
+	/*
+	 * The base is named after the cache: a taken name is refused before
+	 * a second kmem_cache of that name is made.
+	 */
+	mutex_lock(&sc_caches_lock);
+	sc = ERR_PTR(-EEXIST);
+	if (sc_exists(name, NULL))
+		goto unlock;
+	sc = ERR_PTR(-ENOMEM);
+	base = sc_kmem_cache_create(name, object_size, align, flags, ctor);
+	if (!base)
+		goto unlock;
+	sc = sc_alloc(name, base, &a);
+	if (!sc) {
+		kmem_cache_destroy(base);
+		sc = ERR_PTR(-ENOMEM);
+		goto unlock;
+	}
+	sc->owned = true;
+	sc = sc_register(sc);
+unlock:
+	mutex_unlock(&sc_caches_lock);
+	return sc;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_create_with_base);
+
+static long sc_sheaves_out(struct sheaf_cache *sc)
+{
+	long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu_ptr(sc->cpu, cpu)->sheaves_out;
+	return n;
+}
+
+void sheaf_cache_destroy(struct sheaf_cache *sc)
+{
+	int cpu;
+
+	if (!sc)
+		return;
+	might_sleep();
+	sc_debugfs_remove(sc);
+	sc_shrinker_destroy(sc->shrinker);
+	cpuhp_state_remove_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
+
+	for_each_possible_cpu(cpu)
+		sc_drain_cpu(sc, per_cpu_ptr(sc->cpu, cpu));
+	sc_drain_barns(sc, ULONG_MAX);
+
+	mutex_lock(&sc_caches_lock);
+	list_del(&sc->list);
+	hash_del_rcu(&sc->base_node);
+	if (WARN_ON_ONCE(sc_sheaves_out(sc))) {
+		/*
+		 * A prefilled sheaf is still out. Keep what its return needs
+		 * (counters, base) until unload; it then goes to the base.
+		 */
+		sc_free_sheaves(sc);
+		WRITE_ONCE(sc->dead, true);
+		list_add(&sc->list, &sc_zombies);
+		sc = NULL;
+	}
+	mutex_unlock(&sc_caches_lock);
+	if (sc)
+		sc_free(sc);
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_destroy);
+
+/* ===== Introspection ================================================== */
+
+u64 sheaf_cache_stat(struct sheaf_cache *sc, enum sheaf_cache_stat_item item)
+{
+	u64 n = 0;
+	int cpu;
+
+	if (WARN_ON_ONCE(!sc || (unsigned int)item >= SC_NR_STATS))
+		return 0;
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(sc->cpu, cpu)->stat[item]);
+	return n;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_stat);
+
+/* Objects in a sheaf another CPU may be swapping; RCU keeps it around. */
+static unsigned int sc_peek(struct sheaf **slot)
+{
+	struct sheaf *sheaf = READ_ONCE(*slot);
+
+	return sheaf ? READ_ONCE(sheaf->size) : 0;
+}
+
+unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc)
+{
+	unsigned long n = 0;
+	int cpu, nid;
+
+	if (WARN_ON_ONCE(!sc))
+		return 0;
+	rcu_read_lock();
+	for_each_possible_cpu(cpu) {
+		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
+
+		n += sc_peek(&pcp->main) + sc_peek(&pcp->spare);
+	}
+	rcu_read_unlock();
+	/* Sheaves in a barn's full list are full. */
+	for_each_node(nid)
+		n += (unsigned long)READ_ONCE(sc->barns[nid]->nr_full) *
+		     sc->capacity;
+	return n;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_cached_objects);
+
+unsigned int sheaf_cache_capacity(const struct sheaf_cache *sc)
+{
+	return sc ? sc->capacity : 0;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_capacity);
+
+struct kmem_cache *sheaf_cache_base(const struct sheaf_cache *sc)
+{
+	return sc ? sc->base : NULL;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_base);
+
+/* ===== Module ========================================================= */
+
+static int __init sheafcache_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "sheafcache:dead",
+				      NULL, sc_cpu_dead);
+	if (ret < 0)
+		return ret;
+	sc_cpuhp_state = ret;
+	if (check_frees)
+		static_branch_enable(&sc_check_frees);
+	sc_spans_init();
+	register_memory_notifier(&sc_memory_nb);
+	sc_debugfs_init();
+	return 0;
+}
+
+static void __exit sheafcache_exit(void)
+{
+	struct sheaf_cache *sc, *tmp;
+
+	/* Clients hold references to us, so only misuse leaves caches. */
+	WARN_ON(!list_empty(&sc_caches));
+	list_for_each_entry_safe(sc, tmp, &sc_zombies, list)
+		sc_free(sc);
+	sc_debugfs_exit();
+	unregister_memory_notifier(&sc_memory_nb);
+	cpuhp_remove_multi_state(sc_cpuhp_state);
+	/* Sheaves freed with kvfree_rcu() must be gone before we are. */
+	rcu_barrier();
+}
+
+module_init(sheafcache_init);
+module_exit(sheafcache_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Per-CPU sheaves and guaranteed allocation over kmem_cache");
+

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the core's files share (core.c, prefill.c, cache.c): the per-CPU
+ * section and the counters, inline because every fast path uses them,
+ * and the helpers one file keeps for the others, as mm/slab.h does for
+ * slub.c.
+ */
+#ifndef _SHEAFCACHE_CORE_H
+#define _SHEAFCACHE_CORE_H
+
+#include <linux/jump_label.h>
+#include <linux/notifier.h>
+
+#include "internal.h"
+
+#define SC_DEFAULT_BARN_LIMIT	10
+
+/* check_frees: no cost while it is off. */
+DECLARE_STATIC_KEY_FALSE(sc_check_frees);
+
+/* ===== Statistics ===================================================== */
+
+#ifdef SHEAFCACHE_NO_STATS
+static __always_inline void sc_stat_add(struct sheaf_cache *sc,
+					enum sheaf_cache_stat_item item,
+					unsigned long n)
+{
+}
+#else
+/*
+ * A this_cpu operation, which an interrupt on the same CPU cannot tear:
+ * the same counter can be bumped inside the section and from an
+ * interrupt outside it, with no lock.
+ */
+static __always_inline void sc_stat_add(struct sheaf_cache *sc,
+					enum sheaf_cache_stat_item item,
+					unsigned long n)
+{
+	this_cpu_add(sc->cpu->stat[item], n);
+}
+#endif
+
+static __always_inline void sc_stat(struct sheaf_cache *sc,
+				    enum sheaf_cache_stat_item item)
+{
+	sc_stat_add(sc, item, 1);
+}
+
+/*
+ * For the counters only code inside the section bumps (alloc_fast,
+ * free_fast): whoever holds the section is their one writer on the CPU,
+ * so a plain increment through the sheaves it holds is enough.
+ */
+static __always_inline void sc_stat_cpu(struct sc_cpu *pcp,
+					enum sheaf_cache_stat_item item)
+{
+#ifndef SHEAFCACHE_NO_STATS
+	pcp->stat[item]++;
+#endif
+}
+
+/* ===== The per-CPU section ============================================ */
+
+/*
+ * Enter this CPU's section and find its sheaves (@pcpp): false when the
+ * code we interrupted on this CPU holds it (or, on PREEMPT_RT, in hard
+ * IRQ and NMI context). A bool and an out parameter, as
+ * sc_local_trylock().
+ */
+static __always_inline bool sc_enter(struct sheaf_cache *sc,
+				     struct sc_cpu **pcpp)
+{
+	local_trylock_t *tl;
+
+	if (unlikely(!sc_local_trylock(&sc->cpu->lock, &tl))) {
+		sc_stat(sc, SC_REENTRANT);
+		return false;
+	}
+	*pcpp = container_of(tl, struct sc_cpu, lock);
+	return true;
+}
+
+static __always_inline void sc_exit(struct sc_cpu *pcp)
+{
+	sc_local_unlock(&pcp->lock);
+}
+
+/* ===== Object hygiene ================================================= */
+
+/* Largest object zeroed with inline stores rather than memset(). */
+#define SC_ZERO_INLINE_MAX	256
+
+/*
+ * Zero an object: all the core's zeroing is done here. For small objects
+ * a call to memset() (a loop, on CPUs without fast short "rep stosb")
+ * costs more than the stores themselves; sc->zero_inline says the size
+ * is a multiple of 64 up to SC_ZERO_INLINE_MAX. @stores_only: the caller
+ * knows it is, and so never calls memset(). Slab objects are at least
+ * 8-byte aligned.
+ */
+static __always_inline void sc_zero(struct sheaf_cache *sc, void *obj,
+				    bool stores_only)
+{
+	u64 *p = obj, *end = obj + sc->object_size;
+
+	if (stores_only || sc->zero_inline) {
+		/* Unrolled: a plain loop would become a memset() call again. */
+		do {
+			p[0] = 0;
+			p[1] = 0;
+			p[2] = 0;
+			p[3] = 0;
+			p[4] = 0;
+			p[5] = 0;
+			p[6] = 0;
+			p[7] = 0;
+			p += 8;
+		} while (p < end);
+	} else {
+		memset(obj, 0, sc->object_size);
+	}
+}
+
+/*
+ * slab_want_init_on_alloc(), with the facts fixed at creation. Under
+ * init_on_alloc every object in a sheaf is zeroed already: sheaf_cache_free()
+ * zeroes it on its way in and refills ask the base for zeroed objects, so
+ * that alloc_from_sheaf() is a pop, even with IRQs off.
+ */
+static __always_inline void sc_init_alloc(struct sheaf_cache *sc, void *obj,
+					  gfp_t gfp)
+{
+	if (unlikely(gfp & __GFP_ZERO) && sc->gfp_zero && !sc->init_on_alloc)
+		sc_zero(sc, obj, false);
+}
+
+/* The barn of this CPU's memory node: the one its sheaves trade with. */
+static inline struct sc_barn *sc_local_barn(struct sheaf_cache *sc)
+{
+	return sc->barns[numa_mem_id()];
+}
+
+/* core.c */
+extern struct notifier_block sc_memory_nb;
+void sc_spans_init(void);
+bool sc_may_cache(const void *obj);
+struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
+			     unsigned int capacity);
+void sc_sheaf_free(struct sheaf_cache *sc, struct sheaf *sheaf);
+gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp);
+int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp);
+int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp);
+void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf);
+bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
+		   struct sheaf *sheaf, bool force);
+struct sheaf *barn_get_full_or_empty(struct sc_barn *barn);
+unsigned long sc_drain_barn(struct sheaf_cache *sc, struct sc_barn *barn,
+			    unsigned long nr);
+
+#endif /* _SHEAFCACHE_CORE_H */

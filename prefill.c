@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sheafcache's guaranteed allocation: prefilled sheaves, handed to a
+ * caller while it may sleep, taken from with sheaf_cache_alloc_from_sheaf()
+ * where it may not, refilled and returned.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/err.h>
+#include <linux/fault-inject.h>
+#include <linux/hashtable.h>
+#include <linux/irqflags.h>
+#include <linux/jump_label.h>
+#include <linux/list.h>
+#include <linux/memory.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/overflow.h>
+#include <linux/percpu.h>
+#include <linux/oom.h>
+#include <linux/preempt.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
+
+#include "core.h"
+
+/* ===== Prefilled sheaves ============================================== */
+
+/* Hand a sheaf to a caller: it now belongs to @sc until returned. */
+static struct sheaf *sc_sheaf_out(struct sheaf_cache *sc, struct sheaf *sheaf)
+{
+	sheaf->cache = sc;
+	this_cpu_inc(sc->cpu->sheaves_out);
+	return sheaf;
+}
+
+/* Move up to @n objects from the top of @from to the top of @to. */
+static void sc_move(struct sheaf *to, struct sheaf *from, unsigned int n)
+{
+	n = min3(n, from->size, to->capacity - to->size);
+	from->size -= n;
+	memcpy(&to->objects[to->size], &from->objects[from->size],
+	       n * sizeof(void *));
+	to->size += n;
+}
+
+/*
+ * Move what @from holds into @to while it has room, but only objects of
+ * this CPU's node: a sheaf may come back on another node than it left.
+ * The others stay in @from, for the base.
+ */
+static void sc_move_back(struct sheaf *to, struct sheaf *from)
+{
+	unsigned int i, keep = 0;
+
+	for (i = 0; i < from->size; i++) {
+		void *obj = from->objects[i];
+
+		if (to->size < to->capacity && sc_may_cache(obj))
+			to->objects[to->size++] = obj;
+		else
+			from->objects[keep++] = obj;
+	}
+	from->size = keep;
+}
+
+/*
+ * A sheaf a caller will take objects from, filled for @size: @sheaf, or a
+ * new one of @capacity. On failure it is flushed and freed, and counted.
+ */
+static struct sheaf *sc_prefill_new(struct sheaf_cache *sc, gfp_t gfp,
+				    struct sheaf *sheaf, unsigned int capacity)
+{
+	if (!sheaf)
+		sheaf = sc_sheaf_alloc(sc, gfp, capacity);
+	if (sheaf && sc_fill_for_caller(sc, sheaf, gfp)) {
+		sc_flush(sc, sheaf);
+		sc_sheaf_free(sc, sheaf);
+		sheaf = NULL;
+	}
+	if (!sheaf) {
+		sc_stat(sc, SC_PREFILL_FAIL);
+		return NULL;
+	}
+	return sc_sheaf_out(sc, sheaf);
+}
+
+/*
+ * Accounted objects are charged to whoever allocates them from the base:
+ * the prefilling caller, who takes them. They never meet cached objects.
+ */
+static noinline struct sheaf *
+sc_prefill_accounted(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
+{
+	sc_stat(sc, SC_ACCOUNT_BYPASS);
+	if (!sc->accounted &&
+	    !(atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT))
+		atomic_long_or(SC_CHECK_ACCOUNT, &sc->free_check);
+	return sc_prefill_new(sc, gfp, NULL, max(size, sc->capacity));
+}
+
+/*
+ * An oversize sheaf takes what this CPU's sheaves hold before the base
+ * fills the rest: moving pointers costs far less than a bulk allocation
+ * and the flush that would follow it, and sheaf_cache_return_sheaf() puts
+ * what was not used back where it came from.
+ */
+static noinline struct sheaf *
+sc_prefill_oversize(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
+{
+	struct sc_cpu *pcp;
+	struct sheaf *sheaf;
+
+	sc_stat(sc, SC_PREFILL_OVERSIZE);
+	sheaf = sc_sheaf_alloc(sc, gfp, size);
+	if (sheaf && sc_enter(sc, &pcp)) {
+		if (pcp->spare)
+			sc_move(sheaf, pcp->spare, size);
+		sc_move(sheaf, pcp->main, size);
+		sc_exit(pcp);
+	}
+	if (!sheaf) {
+		sc_stat(sc, SC_PREFILL_FAIL);
+		return NULL;
+	}
+	return sc_prefill_new(sc, gfp, sheaf, size);
+}
+
+struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
+					unsigned int size)
+{
+	struct sheaf *sheaf = NULL;
+	struct sc_cpu *pcp;
+
+	if (WARN_ON_ONCE(!sc) || !size || size > SHEAF_CACHE_MAX_PREFILL)
+		return NULL;
+	if (WARN_ON_ONCE(READ_ONCE(sc->dead)))
+		return NULL;
+	if (unlikely(sc->accounted || (gfp & __GFP_ACCOUNT)))
+		return sc_prefill_accounted(sc, gfp, size);
+	if (unlikely(size > sc->capacity))
+		return sc_prefill_oversize(sc, gfp, size);
+
+	if (sc_enter(sc, &pcp)) {
+		swap(sheaf, pcp->spare);
+		sc_exit(pcp);
+	}
+
+	if (sheaf) {
+		sc_stat(sc, SC_PREFILL_FAST);
+	} else {
+		sc_stat(sc, SC_PREFILL_SLOW);
+		sheaf = barn_get_full_or_empty(sc_local_barn(sc));
+		sc_stat(sc, sheaf && sheaf->size ? SC_BARN_GET : SC_BARN_GET_FAIL);
+	}
+	if (sheaf && sheaf->size >= size)
+		return sc_sheaf_out(sc, sheaf);
+	return sc_prefill_new(sc, gfp, sheaf, sc->capacity);
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_prefill_sheaf);
+
+void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
+				   struct sheaf *sheaf)
+{
+	void *obj;
+
+	if (WARN_ON_ONCE(!sheaf) || unlikely(!sheaf->size))
+		return NULL;
+	/*
+	 * A returned sheaf has no cache: it may be in a barn by now. Like a
+	 * use after free, that is looked for with check_frees only: the
+	 * pop is the guaranteed path and stays as short as it can be.
+	 */
+	if (static_branch_unlikely(&sc_check_frees) &&
+	    WARN_ON_ONCE(!sheaf->cache))
+		return NULL;
+	obj = sheaf->objects[--sheaf->size];
+	sc_init_alloc(sheaf->cache, obj, gfp);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_alloc_from_sheaf);
+
+/* The CPU already has a spare: into the barn, refilled, or away. */
+static noinline void sc_return_slow(struct sheaf_cache *sc, gfp_t gfp,
+				    struct sheaf *sheaf)
+{
+	struct sc_barn *barn = sc_local_barn(sc);
+
+	sc_stat(sc, SC_RETURN_SLOW);
+	if (READ_ONCE(barn->nr_full) < sc->max_full &&
+	    !sc_refill(sc, sheaf, sc_fill_gfp(sc, gfp) & ~__GFP_NOFAIL) &&
+	    barn_put_full(sc, barn, sheaf, false)) {
+		sc_stat(sc, SC_BARN_PUT);
+		return;
+	}
+	sc_flush(sc, sheaf);
+	sc_sheaf_free(sc, sheaf);
+}
+
+/* Oversize, or the cache is dead: what is local fills this CPU's sheaves. */
+static noinline void sc_return_odd(struct sheaf_cache *sc, struct sheaf *sheaf)
+{
+	struct sc_cpu *pcp;
+
+	sc_stat(sc, SC_RETURN_SLOW);
+	if (!READ_ONCE(sc->dead) && sc_enter(sc, &pcp)) {
+		sc_move_back(pcp->main, sheaf);
+		if (pcp->spare)
+			sc_move_back(pcp->spare, sheaf);
+		sc_exit(pcp);
+	}
+	sc_flush(sc, sheaf);
+	sc_sheaf_free(sc, sheaf);
+}
+
+void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
+			      struct sheaf *sheaf)
+{
+	struct sc_cpu *pcp;
+
+	if (!sheaf)
+		return;
+	if (WARN_ON_ONCE(!sc || sheaf->cache != sc)) {
+		/* Not out with a caller: returned twice, or not ours. */
+		if (!sheaf->cache)
+			return;
+		sc = sheaf->cache;
+	}
+	sheaf->cache = NULL;
+	this_cpu_dec(sc->cpu->sheaves_out);
+
+	/* Reserve or accounted objects are never cached; the sheaf may be. */
+	if (unlikely(sheaf->flush))
+		sc_flush(sc, sheaf);
+	if (unlikely(sheaf->capacity != sc->capacity || READ_ONCE(sc->dead))) {
+		sc_return_odd(sc, sheaf);
+		return;
+	}
+
+	if (sc_enter(sc, &pcp)) {
+		if (!pcp->spare) {
+			pcp->spare = sheaf;
+			sheaf = NULL;
+			sc_stat(sc, SC_RETURN_FAST);
+		}
+		sc_exit(pcp);
+	}
+	if (sheaf)
+		sc_return_slow(sc, gfp, sheaf);
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_return_sheaf);
+
+int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
+			     struct sheaf **sheafp, unsigned int size)
+{
+	struct sheaf *sheaf;
+
+	if (!sheafp || !*sheafp)
+		return -EINVAL;
+	sheaf = *sheafp;
+	if (WARN_ON_ONCE(!sc || sheaf->cache != sc))
+		return -EINVAL;
+	/* Destroyed with the sheaf out, which warned already: no sheaves. */
+	if (READ_ONCE(sc->dead))
+		return -EINVAL;
+	if (sheaf->size >= size)
+		return 0;
+
+	/* Charged objects must not join cached ones: then start afresh. */
+	if (size <= sheaf->capacity &&
+	    (sheaf->flush || !(gfp & __GFP_ACCOUNT))) {
+		if (!sc_fill_for_caller(sc, sheaf, gfp))
+			return 0;
+		sc_stat(sc, SC_PREFILL_FAIL);
+		return -ENOMEM;
+	}
+
+	/* Too small, or of another kind: a new sheaf replaces it; rare. */
+	sheaf = sheaf_cache_prefill_sheaf(sc, gfp, size);
+	if (!sheaf)
+		return -ENOMEM;
+	sheaf_cache_return_sheaf(sc, gfp, *sheafp);
+	*sheafp = sheaf;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_refill_sheaf);
+
+unsigned int sheaf_cache_sheaf_size(const struct sheaf *sheaf)
+{
+	return sheaf ? sheaf->size : 0;
+}
+EXPORT_SYMBOL_GPL(sheaf_cache_sheaf_size);
+
