@@ -49,14 +49,16 @@ MODULE_PARM_DESC(check_frees,
 /* ===== Draining: hotplug, shrinking, destruction ====================== */
 
 /*
- * Flush a CPU's sheaves; main stays (empty), the spare is freed. The
- * caller owns them: section held, CPU dead, or cache no longer in use.
+ * Flush a CPU's sheaves; main stays (empty), the spare is freed, a partly
+ * filled RCU sheaf is sent. The caller owns them: section held, CPU dead,
+ * or cache no longer in use.
  */
 static unsigned long sc_drain_cpu(struct sheaf_cache *sc, struct sc_cpu *pcp)
 {
 	struct sheaf *spare = pcp->spare;
 	unsigned long n = pcp->main->size;
 
+	sc_rcu_send_partial(sc, pcp);
 	sc_flush(sc, pcp->main);
 	if (spare) {
 		pcp->spare = NULL;
@@ -124,6 +126,14 @@ unsigned long sheaf_cache_shrink(struct sheaf_cache *sc)
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_shrink);
 
+/* Objects in a sheaf another CPU may be swapping; RCU keeps it around. */
+static unsigned int sc_peek(struct sheaf **slot)
+{
+	struct sheaf *sheaf = READ_ONCE(*slot);
+
+	return sheaf ? READ_ONCE(sheaf->size) : 0;
+}
+
 /*
  * Memory pressure: the barns go first; a CPU's two sheaves stay. The
  * shrinker is NUMA-aware, as the barns are per node: it counts and gives
@@ -134,9 +144,16 @@ static unsigned long sc_shrinker_count(struct shrinker *s,
 {
 	struct sheaf_cache *sc = sc_shrinker_priv(s);
 	unsigned long n;
+	int cpu;
 
 	n = (unsigned long)READ_ONCE(sc->barns[ctl->nid]->nr_full) *
 	    sc->capacity;
+	/* Partly filled RCU sheaves hold the node's objects too. */
+	rcu_read_lock();
+	for_each_online_cpu(cpu)
+		if (cpu_to_mem(cpu) == ctl->nid)
+			n += sc_peek(&per_cpu_ptr(sc->cpu, cpu)->rcu_free);
+	rcu_read_unlock();
 	return n ?: SHRINK_EMPTY;
 }
 
@@ -146,6 +163,7 @@ static unsigned long sc_shrinker_scan(struct shrinker *s,
 	struct sheaf_cache *sc = sc_shrinker_priv(s);
 	unsigned long n;
 
+	sc_rcu_kick(sc);
 	n = sc_drain_barn(sc, sc->barns[ctl->nid], ctl->nr_to_scan);
 	sc_stat_add(sc, SC_SHRINK, n);
 	return n ?: SHRINK_STOP;
@@ -173,14 +191,27 @@ static bool sc_bad_name(const char *name)
 	       strchr(name, '/');
 }
 
-static int sc_check_args(const char *name, const struct sheaf_cache_args *a)
+/* An rcu_head wholly inside objects of @size, and aligned as one. */
+static bool sc_bad_rcu_head(const struct sheaf_cache_args *a, unsigned int size)
 {
-	if (sc_bad_name(name))
+	if (!(a->flags & SHEAF_CACHE_RCU_HEAD))
+		return a->rcu_head_offset;
+	return size < sizeof(struct rcu_head) ||
+	       a->rcu_head_offset > size - sizeof(struct rcu_head) ||
+	       !IS_ALIGNED(a->rcu_head_offset, __alignof__(struct rcu_head));
+}
+
+/* @size: of the objects, 0 when there is no base to tell it. */
+static int sc_check_args(const char *name, const struct sheaf_cache_args *a,
+			 unsigned int size)
+{
+	if (sc_bad_name(name) || !size)
 		return -EINVAL;
 	if (a->sheaf_capacity > SHEAF_CACHE_MAX_CAPACITY ||
 	    a->max_full_sheaves > SHEAF_CACHE_MAX_BARN ||
 	    a->max_empty_sheaves > SHEAF_CACHE_MAX_BARN ||
-	    a->base_flags & ~SHEAF_CACHE_BASE_FLAGS)
+	    a->base_flags & ~SHEAF_CACHE_BASE_FLAGS ||
+	    a->flags & ~SHEAF_CACHE_FLAGS || sc_bad_rcu_head(a, size))
 		return -EINVAL;
 	return 0;
 }
@@ -284,6 +315,9 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 	strscpy(sc->name, name, sizeof(sc->name));
 	sc->base = base;
 	sc->accounted = a->base_flags & SHEAF_CACHE_BASE_ACCOUNT;
+	sc->rcu_head = a->flags & SHEAF_CACHE_RCU_HEAD;
+	sc->rcu_head_offset = a->rcu_head_offset;
+	sc_rcu_init(sc);
 	sc->object_size = kmem_cache_size(base);
 	sc->capacity = a->sheaf_capacity ?:
 		       sc_default_capacity(sc->object_size);
@@ -350,9 +384,9 @@ struct sheaf_cache *sheaf_cache_create(const char *name,
 
 	if (args)
 		a = *args;
-	err = sc_check_args(name, &a);
-	if (err || !base)
-		return ERR_PTR(-EINVAL);
+	err = sc_check_args(name, &a, base ? kmem_cache_size(base) : 0);
+	if (err)
+		return ERR_PTR(err);
 	sc = sc_alloc(name, base, &a);
 	if (!sc)
 		return ERR_PTR(-ENOMEM);
@@ -394,7 +428,7 @@ sheaf_cache_create_with_base(const char *name, unsigned int object_size,
 	if (args)
 		a = *args;
 	facts = sc_base_facts(flags, ctor);
-	if (sc_check_args(name, &a) || !object_size ||
+	if (sc_check_args(name, &a, object_size) ||
 	    (flags & ~SC_OWNED_FLAGS) || (a.base_flags && a.base_flags != facts))
 		return ERR_PTR(-EINVAL);
 	a.base_flags = facts;
@@ -445,6 +479,8 @@ void sheaf_cache_destroy(struct sheaf_cache *sc)
 	sc_debugfs_remove(sc);
 	sc_shrinker_destroy(sc->shrinker);
 	cpuhp_state_remove_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
+	/* Objects on their way back through RCU first. */
+	sc_rcu_destroy(sc);
 
 	for_each_possible_cpu(cpu)
 		sc_drain_cpu(sc, per_cpu_ptr(sc->cpu, cpu));
@@ -483,14 +519,6 @@ u64 sheaf_cache_stat(struct sheaf_cache *sc, enum sheaf_cache_stat_item item)
 	return n;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_stat);
-
-/* Objects in a sheaf another CPU may be swapping; RCU keeps it around. */
-static unsigned int sc_peek(struct sheaf **slot)
-{
-	struct sheaf *sheaf = READ_ONCE(*slot);
-
-	return sheaf ? READ_ONCE(sheaf->size) : 0;
-}
 
 unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc)
 {

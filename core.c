@@ -414,7 +414,7 @@ static bool barn_add(struct sc_barn *barn, struct sheaf *sheaf, bool full,
 	return true;
 }
 
-static struct sheaf *barn_get_empty(struct sc_barn *barn)
+struct sheaf *barn_get_empty(struct sc_barn *barn)
 {
 	struct sheaf *sheaf;
 	unsigned long flags;
@@ -428,8 +428,8 @@ static struct sheaf *barn_get_empty(struct sc_barn *barn)
 }
 
 /* Keep an empty sheaf in the barn, or free it when the barn has enough. */
-static void barn_put_empty(struct sheaf_cache *sc, struct sc_barn *barn,
-			   struct sheaf *sheaf)
+void barn_put_empty(struct sheaf_cache *sc, struct sc_barn *barn,
+		    struct sheaf *sheaf)
 {
 	unsigned long flags;
 	bool kept;
@@ -805,7 +805,7 @@ EXPORT_SYMBOL_GPL(sheaf_cache_alloc_bulk);
  * Whether @obj can be a slab object at all. Which cache it belongs to is
  * private to mm/; SLUB's own hardened checks catch that when it flushes.
  */
-static noinline bool sc_bad_object(struct sheaf_cache *sc, const void *obj)
+noinline bool sc_bad_object(struct sheaf_cache *sc, const void *obj)
 {
 	if (virt_addr_valid(obj) && folio_test_slab(virt_to_folio(obj)))
 		return false;
@@ -926,7 +926,7 @@ static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj,
  * by its folio: from the memory reserves (an owned base counted it on
  * the way out), charged to a memcg, or of a cache that caches nothing.
  */
-static bool sc_keep_out(struct sheaf_cache *sc, const void *obj)
+bool sc_keep_out(struct sheaf_cache *sc, const void *obj)
 {
 	struct folio *folio = virt_to_folio(obj);
 

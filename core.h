@@ -156,5 +156,16 @@ bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
 struct sheaf *barn_get_full_or_empty(struct sc_barn *barn);
 unsigned long sc_drain_barn(struct sheaf_cache *sc, struct sc_barn *barn,
 			    unsigned long nr);
+struct sheaf *barn_get_empty(struct sc_barn *barn);
+void barn_put_empty(struct sheaf_cache *sc, struct sc_barn *barn,
+		    struct sheaf *sheaf);
+bool sc_bad_object(struct sheaf_cache *sc, const void *obj);
+bool sc_keep_out(struct sheaf_cache *sc, const void *obj);
+
+/* rcu.c */
+void sc_rcu_init(struct sheaf_cache *sc);
+void sc_rcu_send_partial(struct sheaf_cache *sc, struct sc_cpu *pcp);
+void sc_rcu_kick(struct sheaf_cache *sc);
+void sc_rcu_destroy(struct sheaf_cache *sc);
 
 #endif /* _SHEAFCACHE_CORE_H */

@@ -55,6 +55,12 @@ static const char * const sc_stat_names[] = {
 	[SC_PFMEMALLOC]		= "pfmemalloc",
 	[SC_ALLOC_BULK]		= "alloc_bulk",
 	[SC_FREE_BULK]		= "free_bulk",
+	[SC_FREE_RCU]		= "free_rcu",
+	[SC_RCU_SHEAF]		= "rcu_sheaf",
+	[SC_RCU_SHEAF_PARTIAL]	= "rcu_sheaf_partial",
+	[SC_RCU_SHEAF_BARN]	= "rcu_sheaf_barn",
+	[SC_RCU_SHEAF_FLUSH]	= "rcu_sheaf_flush",
+	[SC_FREE_RCU_FALLBACK]	= "free_rcu_fallback",
 };
 
 static_assert(ARRAY_SIZE(sc_stat_names) == SC_NR_STATS);

@@ -9,9 +9,11 @@
 #include <linux/cpuhotplug.h>
 #include <linux/fault-inject.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "sheafcache.h"
@@ -24,14 +26,17 @@
 /**
  * struct sheaf - an array of cached objects
  * @barn_list: link in a barn list while the sheaf is in a barn
- * @rcu: for freeing; debugfs readers look at sheaves under RCU
+ * @rcu: for freeing, since debugfs readers look at sheaves under RCU;
+ *	and for an RCU sheaf's grace period (rcu.c)
  * @cache: the cache a prefilled sheaf belongs to while it is out with a
- *	caller; NULL while the sheaf is cached, so that a sheaf returned
- *	twice or to the wrong cache is caught
+ *	caller, or an RCU sheaf's while it waits for its grace period; NULL
+ *	while the sheaf is cached, so that a sheaf returned twice or to the
+ *	wrong cache is caught
  * @size: number of objects held
  * @capacity: number of objects that fit
  * @flush: holds objects that must not be cached (from the memory
- *	reserves, or charged to a memcg): given back to the base on return
+ *	reserves, or charged to a memcg; an RCU sheaf: another node's too):
+ *	given back to the base on return, or after the grace period
  * @objects: the objects, the most recently freed last
  *
  * The header is 32 bytes so that the default capacities make sheaves of
@@ -71,6 +76,7 @@ struct sc_barn {
  *	fails to take it and uses the base cache
  * @main: sheaf the fast paths pop from and push to; never NULL
  * @spare: second sheaf, or NULL
+ * @rcu_free: sheaf that sheaf_cache_free_rcu() batches into, or NULL
  * @sheaves_out: prefilled sheaves taken on this CPU minus those returned
  *	here; the sum over CPUs is the number out with callers
  * @stat: event counters, see enum sheaf_cache_stat_item
@@ -79,6 +85,7 @@ struct sc_cpu {
 	local_trylock_t lock;
 	struct sheaf *main;
 	struct sheaf *spare;
+	struct sheaf *rcu_free;
 	long sheaves_out;
 	unsigned long stat[SC_NR_STATS];
 };
@@ -99,12 +106,17 @@ struct sc_cpu {
  * @dead: destroyed while prefilled sheaves were still out
  * @owned: the base was made by sheaf_cache_create_with_base()
  * @accounted: the base is SLAB_ACCOUNT: nothing is cached
+ * @rcu_head: the objects hold an rcu_head at @rcu_head_offset
+ * @rcu_head_offset: where, for sheaf_cache_free_rcu()'s fallback
  * @max_full: per-node limit of full sheaves in the barn
  * @max_empty: per-node limit of empty sheaves in the barn
  * @barns: one barn per possible node, indexed by node id
  * @list: link in the list of all caches
  * @base_node: link in the hash of caches by base (sc_find_base())
  * @rcu: frees the cache after the lookups that may still see it
+ * @rcu_flush: sends partly filled RCU sheaves after a while (rcu.c)
+ * @rcu_waiting: objects of the rcu_head fallback, linked by their rcu_head
+ * @rcu_fallback: frees @rcu_waiting after a grace period
  * @cpuhp_node: CPU hotplug instance
  * @shrinker: gives barn sheaves back under memory pressure
  * @debugfs: the cache's debugfs directory
@@ -123,12 +135,17 @@ struct sheaf_cache {
 	bool dead;
 	bool owned;
 	bool accounted;
+	bool rcu_head;
+	unsigned int rcu_head_offset;
 	unsigned int max_full;
 	unsigned int max_empty;
 	struct sc_barn **barns;
 	struct list_head list;
 	struct hlist_node base_node;
 	struct rcu_head rcu;
+	struct delayed_work rcu_flush;
+	struct llist_head rcu_waiting;
+	struct work_struct rcu_fallback;
 	struct hlist_node cpuhp_node;
 	struct shrinker *shrinker;
 	struct dentry *debugfs;

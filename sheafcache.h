@@ -52,18 +52,34 @@ struct sheaf;
 				 SHEAF_CACHE_BASE_ACCOUNT | \
 				 SHEAF_CACHE_BASE_POISON)
 
+/*
+ * Flags of the cache itself, in struct sheaf_cache_args.flags.
+ * SHEAF_CACHE_RCU_HEAD: the objects hold a struct rcu_head at
+ * sheaf_cache_args.rcu_head_offset, which sheaf_cache_free_rcu() may use
+ * when it has nowhere else to record an object (as kfree_rcu(ptr, field)
+ * does); offset 0 is valid, so the flag says the field is set.
+ */
+#define SHEAF_CACHE_RCU_HEAD		0x1U
+#define SHEAF_CACHE_FLAGS		SHEAF_CACHE_RCU_HEAD
+
 /**
  * struct sheaf_cache_args - optional parameters of sheaf_cache_create()
  * @sheaf_capacity: objects per sheaf; 0 chooses from the object size.
  * @max_full_sheaves: per-node barn limit of full sheaves; 0 means 10.
  * @max_empty_sheaves: per-node barn limit of empty sheaves; 0 means 10.
  * @base_flags: SHEAF_CACHE_BASE_* facts about the base cache.
+ * @flags: SHEAF_CACHE_* flags of the cache.
+ * @rcu_head_offset: with SHEAF_CACHE_RCU_HEAD, the offset of a struct
+ *	rcu_head in each object: pointer-aligned, the whole head inside the
+ *	object.
  */
 struct sheaf_cache_args {
 	unsigned int sheaf_capacity;
 	unsigned int max_full_sheaves;
 	unsigned int max_empty_sheaves;
 	unsigned int base_flags;
+	unsigned int flags;
+	unsigned int rcu_head_offset;
 };
 
 /**
@@ -103,6 +119,17 @@ struct sheaf_cache_args {
  *	counted in @SC_ALLOC_FAST (from the sheaves) or @SC_ALLOC_SLOW
  * @SC_FREE_BULK: objects sheaf_cache_free_bulk() took back, also counted
  *	as frees
+ * @SC_FREE_RCU: objects freed with sheaf_cache_free_rcu()
+ * @SC_RCU_SHEAF: RCU sheaves sent through call_rcu()
+ * @SC_RCU_SHEAF_PARTIAL: of those, sent partly filled: by the timeout,
+ *	sheaf_cache_rcu_barrier(), CPU hotplug, the shrinker or destruction
+ * @SC_RCU_SHEAF_BARN: RCU sheaves that joined the barn as full sheaves
+ *	after their grace period
+ * @SC_RCU_SHEAF_FLUSH: objects of RCU sheaves given back to the base
+ *	after their grace period (partly filled sheaves, a full barn, or
+ *	objects that must not be cached)
+ * @SC_FREE_RCU_FALLBACK: sheaf_cache_free_rcu() calls that found no RCU
+ *	sheaf and used the object's rcu_head or waited for a grace period
  * @SC_NR_STATS: number of counters
  */
 enum sheaf_cache_stat_item {
@@ -136,6 +163,12 @@ enum sheaf_cache_stat_item {
 	SC_PFMEMALLOC,
 	SC_ALLOC_BULK,
 	SC_FREE_BULK,
+	SC_FREE_RCU,
+	SC_RCU_SHEAF,
+	SC_RCU_SHEAF_PARTIAL,
+	SC_RCU_SHEAF_BARN,
+	SC_RCU_SHEAF_FLUSH,
+	SC_FREE_RCU_FALLBACK,
 	SC_NR_STATS
 };
 
@@ -288,6 +321,50 @@ void sheaf_cache_free_bulk(struct sheaf_cache *sc, size_t size, void **p);
  * NMI. On PREEMPT_RT not from hard IRQ context or with IRQs disabled.
  */
 void sheaf_cache_free(struct sheaf_cache *sc, void *obj);
+
+/**
+ * sheaf_cache_free_rcu() - free an object after a grace period
+ * @sc: the cache the object came from
+ * @obj: the object, or NULL (ignored)
+ *
+ * As kfree_rcu(): @obj is freed once every RCU reader that may hold it
+ * has left its read-side critical section, and never lost. Frees are
+ * batched into a per-CPU RCU sheaf; a full one goes through one
+ * call_rcu(), and after the grace period joins the barn as a full sheaf,
+ * reused without touching slab. A partly filled one is sent within about
+ * a second. Zeroing (init_on_alloc, init_on_free) happens after the grace
+ * period, never at this call: readers may still look at the object.
+ * Objects that sheaf_cache_free() would give to the base (another node's,
+ * pfmemalloc, accounted) go to the base after the grace period.
+ *
+ * When no RCU sheaf can be had, there is nowhere to record @obj, and the
+ * fallback decides the context, as for kvfree_rcu(): a cache created with
+ * SHEAF_CACHE_RCU_HEAD queues the object by its rcu_head, so that this may
+ * be called wherever sheaf_cache_free() may; a cache without one waits
+ * for a grace period and frees, so that this may sleep on such a cache,
+ * and calls might_sleep() every time.
+ *
+ * On PREEMPT_RT the RCU sheaves are used too (upstream's kfree_rcu()
+ * bypasses its own there, since it may be called under a raw spinlock,
+ * which sheafcache's calls never may be), with sheaf_cache_free()'s rules.
+ *
+ * Context: with SHEAF_CACHE_RCU_HEAD, as for sheaf_cache_free(); without,
+ * process context, may sleep.
+ */
+void sheaf_cache_free_rcu(struct sheaf_cache *sc, void *obj);
+
+/**
+ * sheaf_cache_rcu_barrier() - wait for every sheaf_cache_free_rcu() so far
+ * @sc: the cache
+ *
+ * Sends the partly filled RCU sheaves of every CPU and waits until every
+ * object freed with sheaf_cache_free_rcu() before the call is back in the
+ * cache or its base, as rcu_barrier() does for call_rcu().
+ * sheaf_cache_destroy() does this itself.
+ *
+ * Context: process context; sleeps.
+ */
+void sheaf_cache_rcu_barrier(struct sheaf_cache *sc);
 
 /**
  * sheaf_cache_prefill_sheaf() - get a sheaf holding at least @size objects

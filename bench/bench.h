@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the two files of the benchmark share: bench_main.c (the module,
- * the one-CPU cases, measuring and printing) and bench_smp.c (the cases
- * on several CPUs).
+ * What the files of the benchmark share: bench_main.c (the module, the
+ * one-CPU cases, measuring and printing), bench_smp.c (the cases on
+ * several CPUs) and bench_rcu.c (RCU-deferred frees).
  */
 #ifndef _SHEAFCACHE_BENCH_H
 #define _SHEAFCACHE_BENCH_H
@@ -40,6 +40,15 @@
 #else
 #define BENCH_SLAB_FLAGS	SLAB_NOLEAKTRACE
 #endif
+
+/*
+ * The objects' rcu_head, for kfree_rcu() and sheaf_cache_free_rcu(): at
+ * the end of a 64-byte object, inside the larger ones.
+ */
+struct bench_rcu_obj {
+	char data[48];
+	struct rcu_head rcu;
+};
 
 /* The floor of the design: a per-CPU array and preempt_disable(). */
 struct bench_array {
@@ -224,7 +233,12 @@ struct bench_line {
 	unsigned int cap;
 };
 
+extern void **bench_objs;
+
 struct bench_stat bench_summarize(u64 *v, unsigned int nr);
+int bench_run(struct bench_line *l, struct bench_size *bs,
+	      const struct bench_timed *t, unsigned int nr,
+	      const struct bench_params *p, u64 ops);
 void bench_print(const struct bench_line *l, const struct bench_stat *s,
 		 const char *extra);
 unsigned long bench_iters(unsigned long base);
@@ -233,5 +247,9 @@ unsigned long bench_iters(unsigned long base);
 
 int case_cross(struct bench_size *bs);
 int case_scale(struct bench_size *bs);
+
+/* ===== bench_rcu.c ==================================================== */
+
+int case_rcu(struct bench_size *bs);
 
 #endif /* _SHEAFCACHE_BENCH_H */

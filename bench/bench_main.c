@@ -79,7 +79,7 @@ const unsigned int bench_sizes[BENCH_NR_SIZES] = { 64, 256, 1024 };
 struct bench_size bench[BENCH_NR_SIZES];
 
 /* Objects of the batch and guaranteed cases, and a shuffled free order. */
-static void **bench_objs;
+void **bench_objs;
 static unsigned int *bench_perm;
 /* The lock a guaranteed allocation is made under, IRQs off. */
 static DEFINE_SPINLOCK(bench_lock);
@@ -495,9 +495,9 @@ unsigned long bench_iters(unsigned long base)
  *
  * Return: 0, or -ENOMEM when a run could not allocate.
  */
-static int bench_run(struct bench_line *l, struct bench_size *bs,
-		     const struct bench_timed *t, unsigned int nr,
-		     const struct bench_params *p, u64 ops)
+int bench_run(struct bench_line *l, struct bench_size *bs,
+	      const struct bench_timed *t, unsigned int nr,
+	      const struct bench_params *p, u64 ops)
 {
 	u64 ps[6][BENCH_MAX_REPS];
 	struct bench_stat s;
@@ -834,6 +834,7 @@ static int test_##n(void)						\
 BENCH_CASE(pair, 1)
 BENCH_CASE(batch, 1)
 BENCH_CASE(bulk, 1)
+BENCH_CASE(rcu, 1)
 BENCH_CASE(guar, 1)
 BENCH_CASE(from, 1)
 BENCH_CASE(prefill, 1)
@@ -846,6 +847,7 @@ static const struct sc_test_case bench_cases[] = {
 	SC_TEST_CASE(pair),
 	SC_TEST_CASE(batch),
 	SC_TEST_CASE(bulk),
+	SC_TEST_CASE(rcu),
 	SC_TEST_CASE(guar),
 	SC_TEST_CASE(from),
 	SC_TEST_CASE(prefill),
@@ -919,6 +921,10 @@ static int bench_base32_init(struct bench_size *bs)
 
 static int bench_size_init(struct bench_size *bs, unsigned int size)
 {
+	const struct sheaf_cache_args rcu_args = {
+		.flags = SHEAF_CACHE_RCU_HEAD,
+		.rcu_head_offset = offsetof(struct bench_rcu_obj, rcu),
+	};
 	char name[SHEAF_CACHE_NAME_MAX + 1];
 	unsigned int i;
 	int cpu;
@@ -936,7 +942,7 @@ static int bench_size_init(struct bench_size *bs, unsigned int size)
 	/* The cache a client makes, and one over a base it wraps. */
 	snprintf(bs->sc_name, sizeof(bs->sc_name), "bench-%u", size);
 	bs->sc = sheaf_cache_create_with_base(bs->sc_name, size, 0, 0, NULL,
-					      NULL);
+					      &rcu_args);
 	if (IS_ERR(bs->sc)) {
 		int err = PTR_ERR(bs->sc);
 

@@ -38,7 +38,9 @@ usage() {
 
 	Environment: KDIR=<kernel build tree> (make bench KDIR=...) takes that
 	kernel only; BENCH_SCALE (iteration counts, percent; default 100,
-	--quick 20) and BENCH_REPS (repetitions, at least 5) tune the runs.
+	--quick 20) and BENCH_REPS (repetitions, at least 5) tune the runs;
+	BENCH_CASES="pair,rcu" runs only those cases (a quick look; the
+	report then misses the others).
 
 	To publish the last run's report without running again:
 	  python3 scripts/bench-report.py --md-only bench/results \
@@ -54,6 +56,7 @@ cd "$top"
 series="6.1 6.12 7.3" modes="wall icount"
 scale=${BENCH_SCALE:-100}
 reps=${BENCH_REPS:-5}
+cases=${BENCH_CASES:-}
 host=${HOST:-0} publish=0
 [ "$host" != 0 ] || host=
 while [ $# -gt 0 ]; do
@@ -164,7 +167,7 @@ write_conf() {
 
 	mkdir -p "$files"
 	cat > "$files/bench.conf" <<-EOF
-	BENCH_ARGS="reps=$reps scale=$2"
+	BENCH_ARGS="reps=$reps scale=$2${cases:+ cases=$cases}"
 	BENCH_NOSTATS_ARGS="reps=$reps scale=$2 cases=pair"
 	EOF
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the two files of the sheafcache selftest share: selftest_paths.c
- * (the runner, and the cases of every branch of the alloc, free and
- * prefill paths) and selftest_promises.c (slab's promises).
+ * What the files of the sheafcache selftest share: selftest_paths.c (the
+ * runner, and the cases of every branch of the alloc, free and prefill
+ * paths), selftest_promises.c (slab's promises), selftest_rcu.c
+ * (RCU-deferred frees) and selftest_upstream.c (upstream's API).
  */
 #ifndef _SHEAFCACHE_SELFTEST_H
 #define _SHEAFCACHE_SELFTEST_H
@@ -51,5 +52,12 @@ int test_upstream_api_plain_cache(void);
 int test_numa_remote_free(void);
 int test_shrinker_per_node(void);
 int test_memcg_charges_allocator(void);
+int test_rcu_head_args(void);
+int test_rcu_no_reuse_before_gp(void);
+int test_rcu_barrier_accounting(void);
+int test_rcu_partial_sent(void);
+int test_rcu_destroy_pending(void);
+int test_rcu_cpu_offline(void);
+int test_rcu_fallback_atomic(void);
 
 #endif /* _SHEAFCACHE_SELFTEST_H */

@@ -1098,6 +1098,13 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(upstream_api_plain_cache),
 	SC_TEST_CASE(numa_remote_free),
 	SC_TEST_CASE(shrinker_per_node),
+	SC_TEST_CASE_ATTR(rcu_head_args, ST_QUICK),
+	SC_TEST_CASE(rcu_no_reuse_before_gp),
+	SC_TEST_CASE_ATTR(rcu_barrier_accounting, ST_QUICK),
+	SC_TEST_CASE(rcu_partial_sent),
+	SC_TEST_CASE(rcu_destroy_pending),
+	SC_TEST_CASE(rcu_cpu_offline),
+	SC_TEST_CASE(rcu_fallback_atomic),
 	SC_TEST_CASE_ATTR(memcg_charges_allocator, ST_MEMCG),
 };
 

@@ -16,6 +16,8 @@
 #define TT_BASE		ST_ACCT_PREFIX "_torture"
 #define TT_KEPT		"torture_kept"
 #define OBJ_SIZE	64
+/* The objects' rcu_head, for sheaf_cache_free_rcu()'s fallback: the end. */
+#define TT_RCU_OFFSET	(OBJ_SIZE - sizeof(struct rcu_head))
 /* Small sheaves and barns, so that the slow paths run often. */
 #define CAP		8
 #define MAX_FULL	4
@@ -110,6 +112,7 @@ int test_fast_path_falls_back(void);
 int test_sheaf_alloc_fails(void);
 int test_nofail_prefill_succeeds(void);
 int test_bulk_fails_cleanly(void);
+int test_free_rcu_falls_back(void);
 int test_shrinker_under_pressure(void);
 int test_shrink_returns_everything(void);
 int test_kept_for_drop_caches(void);

@@ -342,6 +342,52 @@ int test_bulk_fails_cleanly(void)
 	return 0;
 }
 
+/*
+ * With no RCU sheaf to be had (fail_sheaf_alloc), sheaf_cache_free_rcu()
+ * falls back: by the object's rcu_head from atomic context (the torture
+ * caches have one), and, on a cache without one, by waiting for a grace
+ * period in process context, which frees the object before it returns.
+ */
+int test_free_rcu_falls_back(void)
+{
+	struct sheaf_cache_args args = { .sheaf_capacity = CAP };
+	DEFINE_SPINLOCK(lock);
+	unsigned long flags;
+	struct tt_cache c;
+	void *obj;
+	int ret;
+
+	ret = tt_faults_open(&c, 1, 0, 100);
+	if (ret)
+		return ret;
+	obj = sheaf_cache_alloc(c.sc, GFP_KERNEL);
+	tt_fail(true);
+	spin_lock_irqsave(&lock, flags);
+	sheaf_cache_free_rcu(c.sc, obj);
+	spin_unlock_irqrestore(&lock, flags);
+	tt_fail(false);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_FREE_RCU_FALLBACK), 1);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_RCU_SHEAF), 0);
+	sheaf_cache_rcu_barrier(c.sc);
+	tt_conserved(&c, 0);
+	tt_faults_close(&c, 0);
+
+	c.before = tt_slab_objects();
+	c.sc = sheaf_cache_create("torture_nohead", tt_base, &args);
+	if (IS_ERR(c.sc))
+		return PTR_ERR(c.sc);
+	migrate_disable();
+	obj = sheaf_cache_alloc(c.sc, GFP_KERNEL);
+	tt_fail(true);
+	sheaf_cache_free_rcu(c.sc, obj);
+	tt_fail(false);
+	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_FREE_RCU_FALLBACK), 1);
+	/* Freed already: no barrier. */
+	tt_conserved(&c, 0);
+	tt_faults_close(&c, 0);
+	return 0;
+}
+
 /* ===== mode=pressure ================================================== */
 
 /* Barn sheaves enough that reclaim's shrinker scan reaches them. */

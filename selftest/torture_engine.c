@@ -20,6 +20,7 @@
 #include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -39,7 +40,7 @@ struct tt_tag {
 	u64 check;
 };
 
-static_assert(sizeof(struct tt_tag) <= OBJ_SIZE);
+static_assert(sizeof(struct tt_tag) <= TT_RCU_OFFSET);
 
 struct tt_obj {
 	void *obj;
@@ -51,6 +52,8 @@ enum tt_count {
 	TT_ALLOC,
 	TT_ALLOC_NULL,
 	TT_FREE,
+	TT_FREE_RCU,
+	TT_RCU_READ,
 	TT_PREFILL,
 	TT_PREFILL_NULL,
 	TT_REFILL,
@@ -66,6 +69,8 @@ static const char * const tt_count_names[] = {
 	[TT_ALLOC]		= "alloc",
 	[TT_ALLOC_NULL]		= "alloc_null",
 	[TT_FREE]		= "free",
+	[TT_FREE_RCU]		= "free_rcu",
+	[TT_RCU_READ]		= "rcu_read",
 	[TT_PREFILL]		= "prefill",
 	[TT_PREFILL_NULL]	= "prefill_null",
 	[TT_REFILL]		= "refill",
@@ -146,6 +151,13 @@ static void tt_free(struct tt_owner *o, void *obj)
 {
 	sheaf_cache_free(o->sc, obj);
 	o->n[TT_FREE]++;
+}
+
+/* The torture caches have an rcu_head: any context sheaf_cache_free() may. */
+static void tt_free_rcu(struct tt_owner *o, void *obj)
+{
+	sheaf_cache_free_rcu(o->sc, obj);
+	o->n[TT_FREE_RCU]++;
 }
 
 /* Hold @obj, tagged, or free it when the owner's hands are full. */
@@ -244,7 +256,18 @@ enum tt_op {
 	OP_SHRINK,
 	OP_PEEK,
 	OP_BULK,
+	OP_FREE_RCU,
+	OP_RCU_SWAP,
+	OP_RCU_READ,
 	TT_NR_OPS
+};
+
+/* Objects published to RCU readers; writers replace them under the lock. */
+#define TT_SLOTS	16
+
+struct tt_slots {
+	spinlock_t lock;	/* serializes the writers */
+	void __rcu *obj[TT_SLOTS];
 };
 
 /*
@@ -284,6 +307,7 @@ struct tt_run {
 	unsigned long offline_checks;
 	unsigned long stranded;
 	u64 snap[SC_NR_STATS];	/* the cache's counters at the start */
+	struct tt_slots slots;
 	struct tt_thread *threads;
 };
 
@@ -583,6 +607,60 @@ static void op_bulk(struct tt_thread *t)
 	o->n[TT_FREE] += i;
 }
 
+static void op_free_rcu(struct tt_thread *t)
+{
+	if (t->own.nheld)
+		tt_free_rcu(&t->own, tt_take(&t->own, tt_rand(t)).obj);
+}
+
+/*
+ * A writer of an RCU-protected table: publish a new object in a slot and
+ * free the old one with sheaf_cache_free_rcu(), while readers may hold it.
+ */
+static void op_rcu_swap(struct tt_thread *t)
+{
+	struct tt_slots *slots = &t->run->slots;
+	struct tt_owner *o = &t->own;
+	unsigned int i = tt_rand(t) % TT_SLOTS;
+	void *new = tt_alloc(o, GFP_KERNEL), *old;
+	struct tt_obj h;
+
+	if (!new)
+		return;
+	tt_tag(o, new, &h);
+	spin_lock(&slots->lock);
+	old = rcu_replace_pointer(slots->obj[i], new,
+				  lockdep_is_held(&slots->lock));
+	spin_unlock(&slots->lock);
+	if (old)
+		tt_free_rcu(o, old);
+}
+
+/*
+ * A reader: the object it found must stay as it was, tag intact and not
+ * zeroed, for as long as the reader is inside its read-side section,
+ * however the writers replace and free it meanwhile.
+ */
+static void op_rcu_read(struct tt_thread *t)
+{
+	struct tt_slots *slots = &t->run->slots;
+	u32 r = tt_rand(t);
+	struct tt_tag *tag, seen;
+
+	rcu_read_lock();
+	tag = rcu_dereference(slots->obj[r % TT_SLOTS]);
+	if (tag) {
+		memcpy(&seen, tag, sizeof(seen));
+		if (seen.check != tt_tag_word(tag, seen.owner, seen.seq))
+			tt_error(&t->own, "published object not intact");
+		udelay(1 + (r >> 8) % 20);
+		if (memcmp(&seen, tag, sizeof(seen)))
+			tt_error(&t->own, "object reused inside a reader's grace period");
+		t->own.n[TT_RCU_READ]++;
+	}
+	rcu_read_unlock();
+}
+
 static void (* const tt_ops[TT_NR_OPS])(struct tt_thread *t) = {
 	[OP_ALLOC]		= op_alloc,
 	[OP_ALLOC_ZERO]		= op_alloc_zero,
@@ -596,6 +674,9 @@ static void (* const tt_ops[TT_NR_OPS])(struct tt_thread *t) = {
 	[OP_SHRINK]		= op_shrink,
 	[OP_PEEK]		= op_peek,
 	[OP_BULK]		= op_bulk,
+	[OP_FREE_RCU]		= op_free_rcu,
+	[OP_RCU_SWAP]		= op_rcu_swap,
+	[OP_RCU_READ]		= op_rcu_read,
 };
 
 /* The timed run of each mode; operations weighed per mille. */
@@ -604,7 +685,8 @@ static const struct tt_spec spec_stress = {
 		[OP_ALLOC] = 350, [OP_ALLOC_ZERO] = 20, [OP_ALLOC_IRQOFF] = 30,
 		[OP_FREE] = 300, [OP_FREE_IRQOFF] = 30, [OP_PASS] = 80,
 		[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_PEEK] = 10,
-		[OP_BULK] = 20,
+		[OP_BULK] = 20, [OP_FREE_RCU] = 20, [OP_RCU_SWAP] = 20,
+		[OP_RCU_READ] = 40,
 	},
 	.bound = true,
 };
@@ -615,7 +697,8 @@ static const struct tt_spec spec_hotplug = {
 		[OP_ALLOC] = 350, [OP_ALLOC_ZERO] = 20, [OP_ALLOC_IRQOFF] = 30,
 		[OP_FREE] = 300, [OP_FREE_IRQOFF] = 30, [OP_PASS] = 80,
 		[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_SHRINK] = 1,
-		[OP_PEEK] = 9,
+		[OP_PEEK] = 9, [OP_FREE_RCU] = 20, [OP_RCU_SWAP] = 10,
+		[OP_RCU_READ] = 10,
 	},
 	.hotplug = true,
 	.until = TT_UNTIL_CPU_DEATHS,
@@ -625,7 +708,8 @@ static const struct tt_spec spec_faults = {
 	.mix = {
 		[OP_ALLOC] = 330, [OP_ALLOC_IRQOFF] = 20, [OP_FREE] = 300,
 		[OP_FREE_IRQOFF] = 20, [OP_PASS] = 50, [OP_RECEIVE] = 50,
-		[OP_PREFILL] = 130, [OP_SHEAF] = 100,
+		[OP_PREFILL] = 130, [OP_SHEAF] = 100, [OP_FREE_RCU] = 20,
+		[OP_RCU_SWAP] = 10, [OP_RCU_READ] = 10,
 	},
 	.bound = true,
 	.faults = true,
@@ -646,6 +730,7 @@ static const struct tt_spec spec_soak = {
 		[OP_FREE] = 230, [OP_FREE_IRQOFF] = 40, [OP_PASS] = 80,
 		[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_SHEAF] = 100,
 		[OP_SHRINK] = 2, [OP_PEEK] = 48, [OP_BULK] = 20,
+		[OP_FREE_RCU] = 20, [OP_RCU_SWAP] = 20, [OP_RCU_READ] = 40,
 	},
 	.bound = true,
 	.irq = true,
@@ -684,7 +769,10 @@ static enum hrtimer_restart tt_irq_fn(struct hrtimer *timer)
 			tt_keep(o, sheaf_cache_alloc_from_sheaf(o->sc, 0,
 								x->sheaf));
 	} else if (o->nheld && (o->nheld == o->max || r & 1)) {
-		tt_free(o, tt_take(o, r >> 1).obj);
+		if (r & 2)
+			tt_free_rcu(o, tt_take(o, r >> 2).obj);
+		else
+			tt_free(o, tt_take(o, r >> 2).obj);
 	} else {
 		tt_keep(o, tt_alloc(o, GFP_ATOMIC));
 	}
@@ -897,11 +985,18 @@ static void tt_wait(struct tt_run *run)
 	}
 }
 
-/* Free what was passed but never received. */
+/* Free what was passed but never received, and what was published. */
 static void tt_drain_rings(struct tt_run *run)
 {
 	struct tt_obj h;
 	unsigned int i;
+
+	for (i = 0; i < TT_SLOTS; i++) {
+		void *obj = rcu_replace_pointer(run->slots.obj[i], NULL, true);
+
+		if (obj)
+			tt_free_rcu(&run->threads[0].own, obj);
+	}
 
 	for (i = 0; i < run->nr; i++) {
 		struct tt_thread *t = &run->threads[i];
@@ -990,6 +1085,8 @@ static void tt_print_counts(void)
 static bool tt_run_conserved(struct tt_run *run, struct tt_cache *c,
 			     long held)
 {
+	/* Objects on their way back through RCU are in neither count. */
+	sheaf_cache_rcu_barrier(c->sc);
 	if (run->spec->hotplug) {
 		sheaf_cache_shrink(c->sc);
 		if (!EXPECT_EQ(sheaf_cache_cached_objects(c->sc), 0))
@@ -1024,6 +1121,7 @@ static struct tt_run *tt_run_alloc(const struct tt_spec *spec,
 		return NULL;
 	run->spec = spec;
 	run->sc = sc;
+	spin_lock_init(&run->slots.lock);
 	/* Unbound: more threads than CPUs, so every CPU that is up works. */
 	run->nr = spec->bound ? num_online_cpus() : 2 * num_possible_cpus();
 	run->threads = kvcalloc(run->nr, sizeof(*run->threads), GFP_KERNEL);
@@ -1088,6 +1186,7 @@ int test_stats_consistent(void)
 		  tt_res.n[TT_ALLOC]);
 	EXPECT_EQ(tt_res.stat[SC_FREE_FAST] + tt_res.stat[SC_FREE_SLOW],
 		  tt_res.n[TT_FREE]);
+	EXPECT_EQ(tt_res.stat[SC_FREE_RCU], tt_res.n[TT_FREE_RCU]);
 	EXPECT(tt_res.stat[SC_ALLOC_SLOW] >= tt_res.n[TT_ALLOC_NULL]);
 	EXPECT(tt_res.conserved);
 	return 0;

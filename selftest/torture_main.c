@@ -124,6 +124,8 @@ int tt_open_named(struct tt_cache *c, const char *name, unsigned int cap,
 		.sheaf_capacity = cap,
 		.max_full_sheaves = max_full,
 		.max_empty_sheaves = max_empty,
+		.flags = SHEAF_CACHE_RCU_HEAD,
+		.rcu_head_offset = TT_RCU_OFFSET,
 	};
 
 	c->before = tt_slab_objects();
@@ -259,6 +261,7 @@ static const struct sc_test_case tt_cases[] = {
 	CASE(sheaf_alloc_fails, TT_FAULTS),
 	CASE(nofail_prefill_succeeds, TT_FAULTS),
 	CASE(bulk_fails_cleanly, TT_FAULTS),
+	CASE(free_rcu_falls_back, TT_FAULTS),
 	CASE(stress_with_faults, TT_FAULTS),
 	CASE(stress, TT_STRESS),
 	CASE(stress_under_hotplug, TT_HOTPLUG),

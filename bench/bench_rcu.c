@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The RCU case: sheaf_cache_free_rcu() and the reuse of its objects,
+ * against kfree_rcu() of objects with an rcu_head and fresh
+ * kmem_cache_alloc()s, per object. Each round allocates a batch, frees it
+ * through RCU and waits for its barrier, so the next round reuses what
+ * came back. What counts is the work done, the callbacks included; the
+ * CPU's idle time while it waits for a grace period is taken off, since
+ * under icount an idle wait moves the clock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel_stat.h>
+#include <linux/ktime.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/tick.h>
+
+#include "bench.h"
+
+/* Objects per round, in sheaves of the cache: the barn holds them all. */
+#define BENCH_RCU_SHEAVES	8
+
+/* This CPU's idle time in ns; 0 where the kernel does not count it. */
+static u64 bench_idle_ns(void)
+{
+	u64 us = get_cpu_idle_time_us(raw_smp_processor_id(), NULL);
+
+	return us == (u64)-1 ? 0 : us * NSEC_PER_USEC;
+}
+
+/* Busy time since @t0 and @idle0. */
+static u64 bench_busy_since(u64 t0, u64 idle0)
+{
+	u64 busy = ktime_get_ns() - t0, idle = bench_idle_ns() - idle0;
+
+	return busy > idle ? busy - idle : 0;
+}
+
+static noinline u64 rcu_sheaf(struct bench_size *bs,
+			      const struct bench_params *p)
+{
+	unsigned long it;
+	unsigned int i;
+	u64 t0, idle0;
+
+	migrate_disable();
+	idle0 = bench_idle_ns();
+	t0 = ktime_get_ns();
+	for (it = 0; it < p->iters; it++) {
+		for (i = 0; i < p->n; i++) {
+			bench_objs[i] = sheaf_cache_alloc(bs->sc, GFP_KERNEL);
+			if (unlikely(!bench_objs[i]))
+				goto fail;
+		}
+		for (i = 0; i < p->n; i++)
+			sheaf_cache_free_rcu(bs->sc, bench_objs[i]);
+		sheaf_cache_rcu_barrier(bs->sc);
+	}
+	t0 = bench_busy_since(t0, idle0);
+	migrate_enable();
+	return t0;
+fail:
+	while (i--)
+		sheaf_cache_free(bs->sc, bench_objs[i]);
+	migrate_enable();
+	return BENCH_FAIL;
+}
+
+/*
+ * What waits for every kfree_rcu() so far: kvfree_rcu_barrier() where a
+ * module may call it (6.12); from 6.18 the kfree_rcu() of a cache with
+ * sheaves goes into the cache's own RCU sheaf, which call_rcu() sends, so
+ * rcu_barrier() waits for all but one partly filled sheaf, carried from
+ * round to round. 6.1 has neither: no figure there.
+ */
+#if defined(SHEAFCACHE_HAVE_KVFREE_RCU_BARRIER)
+#define BENCH_KFREE_RCU		1
+static void bench_kfree_rcu_barrier(void)
+{
+	kvfree_rcu_barrier();
+}
+#elif defined(SHEAFCACHE_HAVE_NATIVE_SHEAVES)
+#define BENCH_KFREE_RCU		1
+static void bench_kfree_rcu_barrier(void)
+{
+	rcu_barrier();
+}
+#else
+#define BENCH_KFREE_RCU		0
+static void bench_kfree_rcu_barrier(void)
+{
+}
+#endif
+
+static noinline u64 rcu_kfree(struct bench_size *bs,
+			      const struct bench_params *p)
+{
+	struct bench_rcu_obj *obj;
+	unsigned long it;
+	unsigned int i;
+	u64 t0, idle0;
+
+	migrate_disable();
+	idle0 = bench_idle_ns();
+	t0 = ktime_get_ns();
+	for (it = 0; it < p->iters; it++) {
+		for (i = 0; i < p->n; i++) {
+			bench_objs[i] = kmem_cache_alloc(bs->base, GFP_KERNEL);
+			if (unlikely(!bench_objs[i]))
+				goto fail;
+		}
+		for (i = 0; i < p->n; i++) {
+			obj = bench_objs[i];
+			kfree_rcu(obj, rcu);
+		}
+		bench_kfree_rcu_barrier();
+	}
+	t0 = bench_busy_since(t0, idle0);
+	migrate_enable();
+	return t0;
+fail:
+	while (i--)
+		kmem_cache_free(bs->base, bench_objs[i]);
+	migrate_enable();
+	return BENCH_FAIL;
+}
+
+int case_rcu(struct bench_size *bs)
+{
+	static const struct bench_timed fns[] = {
+		{ rcu_sheaf, "sheaf" }, { rcu_kfree, "kfree_rcu" },
+	};
+	unsigned int cap = sheaf_cache_capacity(bs->sc);
+	struct bench_params p = {
+		.n = min(BENCH_RCU_SHEAVES * cap, (unsigned int)BENCH_MAX_BATCH),
+	};
+	struct bench_line l = {
+		.name = "rcu", .size = bs->size, .order = "-", .cpus = 1,
+		.cap = cap,
+	};
+
+	/* A barrier per round: fewer rounds than the other cases' loops. */
+	p.iters = DIV_ROUND_UP(bench_iters(20000), 100 * p.n);
+	l.n = p.n;
+	l.used = p.n;
+	return bench_run(&l, bs, fns, 1 + BENCH_KFREE_RCU, &p,
+			 (u64)p.iters * p.n);
+}
