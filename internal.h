@@ -115,6 +115,7 @@ struct sc_cpu {
  * @base_node: link in the hash of caches by base (sc_find_base())
  * @rcu: frees the cache after the lookups that may still see it
  * @rcu_flush: sends partly filled RCU sheaves after a while (rcu.c)
+ * @rcu_in_flight: RCU sheaves sent whose callback has not finished
  * @rcu_waiting: objects of the rcu_head fallback, linked by their rcu_head
  * @rcu_fallback: frees @rcu_waiting after a grace period
  * @cpuhp_node: CPU hotplug instance
@@ -144,6 +145,7 @@ struct sheaf_cache {
 	struct hlist_node base_node;
 	struct rcu_head rcu;
 	struct delayed_work rcu_flush;
+	atomic_long_t rcu_in_flight;
 	struct llist_head rcu_waiting;
 	struct work_struct rcu_fallback;
 	struct hlist_node cpuhp_node;

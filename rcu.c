@@ -22,6 +22,7 @@
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include "core.h"
@@ -32,14 +33,11 @@
 /* ===== After the grace period ========================================= */
 
 /* Objects into the barn of their node as a full sheaf, or to the base. */
-static void sc_rcu_sheaf_done(struct rcu_head *head)
+static void sc_rcu_sheaf_home(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
-	struct sheaf *sheaf = container_of(head, struct sheaf, rcu);
-	struct sheaf_cache *sc = sheaf->cache;
 	struct sc_barn *barn = sc_local_barn(sc);
 	unsigned int i;
 
-	sheaf->cache = NULL;
 	if (!sheaf->flush && sheaf->size == sheaf->capacity) {
 		barn = sc->barns[page_to_nid(virt_to_page(sheaf->objects[0]))];
 		if (READ_ONCE(barn->nr_full) < sc->max_full) {
@@ -61,17 +59,36 @@ static void sc_rcu_sheaf_done(struct rcu_head *head)
 }
 
 /*
- * Send this CPU's RCU sheaf, section held: call_rcu() inside it, so that
- * sheaf_cache_rcu_barrier(), which takes the section on each CPU, cannot
- * miss a sheaf on its way.
+ * After the grace period. The last sheaf in flight wakes the barrier;
+ * the wakeup uses only the counter's address, so a destruction the
+ * barrier lets go on may free the cache meanwhile.
+ */
+static void sc_rcu_sheaf_done(struct rcu_head *head)
+{
+	struct sheaf *sheaf = container_of(head, struct sheaf, rcu);
+	struct sheaf_cache *sc = sheaf->cache;
+
+	sheaf->cache = NULL;
+	sc_rcu_sheaf_home(sc, sheaf);
+	if (atomic_long_dec_and_test(&sc->rcu_in_flight))
+		wake_up_var(&sc->rcu_in_flight);
+}
+
+/*
+ * Send this CPU's RCU sheaf, section held. It is counted in flight before
+ * it leaves the CPU, and leaves it only after call_rcu(): a barrier that
+ * finds no sheaf on a CPU knows any sheaf sent from it is counted. The
+ * callback cannot run before the section ends: a grace period waits for
+ * it (preemption off, or RT's spinlock, which is an RCU reader).
  */
 static void sc_rcu_send(struct sheaf_cache *sc, struct sc_cpu *pcp)
 {
 	struct sheaf *sheaf = pcp->rcu_free;
 
-	WRITE_ONCE(pcp->rcu_free, NULL);
 	sheaf->cache = sc;
+	atomic_long_inc(&sc->rcu_in_flight);
 	call_rcu(&sheaf->rcu, sc_rcu_sheaf_done);
+	smp_store_release(&pcp->rcu_free, NULL);
 	sc_stat(sc, SC_RCU_SHEAF);
 	if (sheaf->size < sheaf->capacity)
 		sc_stat(sc, SC_RCU_SHEAF_PARTIAL);
@@ -236,17 +253,21 @@ static long sc_rcu_send_this_cpu(void *arg)
 }
 
 /*
- * Send the partly filled RCU sheaves of the online CPUs; @all: also of
- * CPUs that seem to have none, which may be between taking a full sheaf
- * off and its call_rcu().
+ * Send the partly filled RCU sheaves of the online CPUs: this CPU's
+ * directly, another's on it, where one is seen (sc_rcu_send()).
  */
-static void sc_rcu_send_cpus(struct sheaf_cache *sc, bool all)
+static void sc_rcu_send_cpus(struct sheaf_cache *sc)
 {
+	struct sc_cpu *pcp;
 	int cpu;
 
+	if (sc_enter(sc, &pcp)) {
+		sc_rcu_send_partial(sc, pcp);
+		sc_exit(pcp);
+	}
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
-		if (all || READ_ONCE(per_cpu_ptr(sc->cpu, cpu)->rcu_free))
+		if (smp_load_acquire(&per_cpu_ptr(sc->cpu, cpu)->rcu_free))
 			work_on_cpu(cpu, sc_rcu_send_this_cpu, sc);
 	cpus_read_unlock();
 }
@@ -256,7 +277,16 @@ static void sc_rcu_flush_work(struct work_struct *work)
 	struct sheaf_cache *sc = container_of(to_delayed_work(work),
 					      struct sheaf_cache, rcu_flush);
 
-	sc_rcu_send_cpus(sc, false);
+	sc_rcu_send_cpus(sc);
+}
+
+/* Every sheaf sent so far is home, and the fallback's objects freed. */
+static void sc_rcu_wait(struct sheaf_cache *sc)
+{
+	wait_var_event(&sc->rcu_in_flight,
+		       !atomic_long_read(&sc->rcu_in_flight));
+	/* The fallback work drains its list until it finds it empty. */
+	flush_work(&sc->rcu_fallback);
 }
 
 /* The shrinker: partly filled RCU sheaves now rather than later. */
@@ -270,10 +300,8 @@ void sheaf_cache_rcu_barrier(struct sheaf_cache *sc)
 	might_sleep();
 	if (WARN_ON_ONCE(!sc))
 		return;
-	sc_rcu_send_cpus(sc, true);
-	rcu_barrier();
-	/* The fallback work drains its list until it finds it empty. */
-	flush_work(&sc->rcu_fallback);
+	sc_rcu_send_cpus(sc);
+	sc_rcu_wait(sc);
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_rcu_barrier);
 
@@ -295,8 +323,7 @@ void sc_rcu_destroy(struct sheaf_cache *sc)
 	cancel_delayed_work_sync(&sc->rcu_flush);
 	for_each_possible_cpu(cpu)
 		sc_rcu_send_partial(sc, per_cpu_ptr(sc->cpu, cpu));
-	rcu_barrier();
-	flush_work(&sc->rcu_fallback);
+	sc_rcu_wait(sc);
 	/* Empty RCU sheaves are left; they go with the others. */
 	for_each_possible_cpu(cpu) {
 		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);

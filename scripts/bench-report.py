@@ -298,8 +298,11 @@ def targets(runs):
         if big is None or not native(R):
             return '–'
         key = dict(case='batch', size=big, n=1000, order=order)
-        best = min((R.ns(**key, impl=i), i) for i in ('slab', 'slab32')
-                   if R.ns(**key, impl=i) is not None)
+        found = [(R.ns(**key, impl=i), i) for i in ('slab', 'slab32')
+                 if R.ns(**key, impl=i) is not None]
+        if not found:
+            return '–'
+        best = min(found)
         return rel(R, dict(key, impl='sheaf'), dict(key, impl=best[1]), 1.0)
     for order in ('lifo', 'shuffled'):
         row(f'batch 1000, {order}, ≤ 1.0 × the better native base '
@@ -317,14 +320,15 @@ def targets(runs):
             f'(0.7 × with native sheaves), {sizes[0] if sizes else "?"} B',
             lambda R, n=n: bulk(R, n))
 
-    # No kfree_rcu() figure on 6.1: it has no barrier a module can call.
-    def rcu(R, s):
-        if R.ns(case='rcu', size=s, impl='kfree_rcu') is None:
+    # Per object at the smallest size, as bulk; the other sizes are in the
+    # rcu table. No kfree_rcu() figure on 6.1: no barrier a module can call.
+    def rcu(R):
+        if not sizes or R.ns(case='rcu', size=sizes[0], impl='kfree_rcu') is None:
             return '–'
-        return rel(R, dict(case='rcu', size=s, impl='sheaf'),
-                   dict(case='rcu', size=s, impl='kfree_rcu'), 0.5)
-    each_size('free_rcu + reuse ≤ 0.5 × kfree_rcu + kmem_cache_alloc '
-              '(6.12 on), per object', rcu)
+        return rel(R, dict(case='rcu', size=sizes[0], impl='sheaf'),
+                   dict(case='rcu', size=sizes[0], impl='kfree_rcu'), 0.5)
+    row('free_rcu + reuse ≤ 0.5 × kfree_rcu + kmem_cache_alloc per object '
+        f'(6.12 on), {sizes[0] if sizes else "?"} B', rcu)
 
     def scaling(R, s):
         one = dict(case='scale', size=s, impl='sheaf', cpus=1)

@@ -212,6 +212,23 @@ static int test_null_cache_free(void)
 	return 0;
 }
 
+/* The same through RCU: freed after a grace period, before the return. */
+static int test_null_cache_free_rcu(void)
+{
+	struct sheaf_cache *sc = mk_cache("misuse", base);
+	void *obj;
+
+	if (IS_ERR(sc))
+		return PTR_ERR(sc);
+	obj = sheaf_cache_alloc(sc, GFP_KERNEL);
+	if (!EXPECT(obj))
+		return 0;
+	sheaf_cache_free_rcu(NULL, obj);
+	sheaf_cache_shrink(sc);
+	EXPECT(nothing_lost(0));
+	return 0;
+}
+
 /*
  * After every misuse: the caches it left still work, and once they are
  * destroyed the base holds nothing. A misuse that destroyed its cache
@@ -241,6 +258,7 @@ static const struct sc_test_case misuses[] = {
 	SC_TEST_CASE(foreign_object),
 	SC_TEST_CASE(null_cache_alloc),
 	SC_TEST_CASE(null_cache_free),
+	SC_TEST_CASE(null_cache_free_rcu),
 };
 
 static int __init misuse_init(void)
