@@ -88,6 +88,7 @@ static void sc_rcu_send(struct sheaf_cache *sc, struct sc_cpu *pcp)
 	sheaf->cache = sc;
 	atomic_long_inc(&sc->rcu_in_flight);
 	call_rcu(&sheaf->rcu, sc_rcu_sheaf_done);
+	/* Pairs with sc_rcu_send_cpus(): the count is seen before the NULL. */
 	smp_store_release(&pcp->rcu_free, NULL);
 	sc_stat(sc, SC_RCU_SHEAF);
 	if (sheaf->size < sheaf->capacity)
@@ -267,6 +268,7 @@ static void sc_rcu_send_cpus(struct sheaf_cache *sc)
 	}
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
+		/* Pairs with sc_rcu_send(): NULL means the sheaf is counted. */
 		if (smp_load_acquire(&per_cpu_ptr(sc->cpu, cpu)->rcu_free))
 			work_on_cpu(cpu, sc_rcu_send_this_cpu, sc);
 	cpus_read_unlock();

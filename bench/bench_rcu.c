@@ -48,7 +48,6 @@ static u64 bench_idle_ns(void)
 	return this_cpu_read(bench_idle_total);
 }
 
-
 /* Busy time since @t0 and @idle0. */
 static u64 bench_busy_since(u64 t0, u64 idle0)
 {
