@@ -342,16 +342,20 @@ int test_bulk_fails_cleanly(void)
 	return 0;
 }
 
+/* The caller's lock for test_free_rcu_falls_back()'s atomic section. */
+static DEFINE_SPINLOCK(tt_caller_lock);
+
 /*
- * With no RCU sheaf to be had (fail_sheaf_alloc), sheaf_cache_free_rcu()
- * falls back: by the object's rcu_head from atomic context (the torture
- * caches have one), and, on a cache without one, by waiting for a grace
- * period in process context, which frees the object before it returns.
+ * With no RCU sheaf to be had (fail_sheaf_alloc; a fresh cache has no
+ * empty sheaf to spare, and the object comes from the base, so that no
+ * allocation leaves one), sheaf_cache_free_rcu() falls back: by the
+ * object's rcu_head from atomic context (the torture caches have one),
+ * and, on a cache without one, by waiting for a grace period in process
+ * context, which frees the object before it returns.
  */
 int test_free_rcu_falls_back(void)
 {
 	struct sheaf_cache_args args = { .sheaf_capacity = CAP };
-	DEFINE_SPINLOCK(lock);
 	unsigned long flags;
 	struct tt_cache c;
 	void *obj;
@@ -360,11 +364,11 @@ int test_free_rcu_falls_back(void)
 	ret = tt_faults_open(&c, 1, 0, 100);
 	if (ret)
 		return ret;
-	obj = sheaf_cache_alloc(c.sc, GFP_KERNEL);
+	obj = kmem_cache_alloc(tt_base, GFP_KERNEL);
 	tt_fail(true);
-	spin_lock_irqsave(&lock, flags);
+	spin_lock_irqsave(&tt_caller_lock, flags);
 	sheaf_cache_free_rcu(c.sc, obj);
-	spin_unlock_irqrestore(&lock, flags);
+	spin_unlock_irqrestore(&tt_caller_lock, flags);
 	tt_fail(false);
 	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_FREE_RCU_FALLBACK), 1);
 	EXPECT_EQ(sheaf_cache_stat(c.sc, SC_RCU_SHEAF), 0);
@@ -377,7 +381,7 @@ int test_free_rcu_falls_back(void)
 	if (IS_ERR(c.sc))
 		return PTR_ERR(c.sc);
 	migrate_disable();
-	obj = sheaf_cache_alloc(c.sc, GFP_KERNEL);
+	obj = kmem_cache_alloc(tt_base, GFP_KERNEL);
 	tt_fail(true);
 	sheaf_cache_free_rcu(c.sc, obj);
 	tt_fail(false);
