@@ -56,6 +56,7 @@ int test_rcu_head_args(void);
 int test_rcu_no_reuse_before_gp(void);
 int test_rcu_barrier_accounting(void);
 int test_rcu_partial_sent(void);
+int test_rcu_shrink_sends(void);
 int test_rcu_destroy_pending(void);
 int test_rcu_cpu_offline(void);
 int test_rcu_fallback_atomic(void);

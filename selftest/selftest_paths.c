@@ -1102,6 +1102,7 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(rcu_no_reuse_before_gp),
 	SC_TEST_CASE_ATTR(rcu_barrier_accounting, ST_QUICK),
 	SC_TEST_CASE(rcu_partial_sent),
+	SC_TEST_CASE(rcu_shrink_sends),
 	SC_TEST_CASE(rcu_destroy_pending),
 	SC_TEST_CASE(rcu_cpu_offline),
 	SC_TEST_CASE(rcu_fallback_atomic),

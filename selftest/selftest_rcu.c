@@ -56,6 +56,11 @@ static int sr_init(struct fx *fx, const char *name, bool head,
 	return 0;
 }
 
+static struct sheaf *fx_rcu_free(struct fx *fx)
+{
+	return this_cpu_ptr(fx->sc->cpu)->rcu_free;
+}
+
 /* Objects the base has out beyond @before, or -1 when SLUB cannot count. */
 static long sr_out(struct fx *fx, long before)
 {
@@ -250,6 +255,29 @@ int test_rcu_partial_sent(void)
 	rcu_barrier();
 	EXPECT_STAT(&fx, SC_RCU_SHEAF_FLUSH, 1);
 	sr_expect_exact(&fx, before, 0);
+	migrate_enable();
+	fx_fini(&fx);
+	return 0;
+}
+
+/* sheaf_cache_shrink() sends a partly filled RCU sheaf at once. */
+int test_rcu_shrink_sends(void)
+{
+	struct sr_obj *o[2];
+	struct fx fx;
+	int ret;
+
+	ret = sr_init(&fx, SR_BASE "_shrink", false, 1);
+	if (ret)
+		return ret;
+	migrate_disable();
+	sr_alloc(&fx, o, ARRAY_SIZE(o), GFP_KERNEL);
+	sheaf_cache_free_rcu(fx.sc, o[0]);
+	sheaf_cache_free_rcu(fx.sc, o[1]);
+	EXPECT_STAT(&fx, SC_RCU_SHEAF, 0);
+	sheaf_cache_shrink(fx.sc);
+	EXPECT_STAT(&fx, SC_RCU_SHEAF_PARTIAL, 1);
+	EXPECT(!fx_rcu_free(&fx));
 	migrate_enable();
 	fx_fini(&fx);
 	return 0;
