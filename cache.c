@@ -293,12 +293,16 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 	sc->gfp_zero = !(a->base_flags & SHEAF_CACHE_BASE_CTOR);
 	sc->init_on_alloc = want_init_on_alloc(0) && !(a->base_flags & init_off);
 	sc->init_on_free = want_init_on_free() && !(a->base_flags & init_off);
-	/* Zeroed on the way into a sheaf instead of out: sc_init_alloc(). */
-	sc->init_on_free |= sc->init_on_alloc;
+	/* Zeroed when handed out, or by slab if flushed first: core.h. */
+	if (sc->init_on_alloc && !sc->init_on_free)
+		sc->dirty_tag = SC_OBJ_DIRTY;
 	sc->zero_inline = sc->object_size <= SC_ZERO_INLINE_MAX &&
 			  !(sc->object_size % 64);
-	if (sc->accounted || (sc->init_on_free && !sc->zero_inline))
-		atomic_long_set(&sc->free_check, SC_CHECK_ALWAYS);
+	if (sc->accounted)
+		atomic_long_or(SC_CHECK_ALWAYS, &sc->free_check);
+	/* Not in the common free, which then only pushes: sc_free_push(). */
+	if (sc->init_on_free)
+		atomic_long_or(SC_CHECK_ZERO, &sc->free_check);
 
 	sc->cpu = alloc_percpu(struct sc_cpu);
 	if (!sc->cpu || sc_alloc_sheaves(sc)) {

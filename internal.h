@@ -16,10 +16,12 @@
 #include "compat.h"
 #include "sheafcache.h"
 
-/* sheaf_cache.free_check: a wrapped base, or objects zeroed by memset() */
+/* sheaf_cache.free_check: a wrapped base, or an accounted one */
 #define SC_CHECK_ALWAYS		BIT(40)
 /* sticky: __GFP_ACCOUNT objects were handed out */
 #define SC_CHECK_ACCOUNT	BIT(41)
+/* init_on_free: every free zeroes, which needs no look at the page */
+#define SC_CHECK_ZERO		BIT(42)
 
 /**
  * struct sheaf - an array of cached objects
@@ -32,7 +34,13 @@
  * @capacity: number of objects that fit
  * @flush: holds objects that must not be cached (from the memory
  *	reserves, or charged to a memcg): given back to the base on return
- * @objects: the objects, the most recently freed last
+ * @dirty: may hold dirty objects (lazy zeroing, core.h). Frees push only
+ *	into a CPU's main sheaf, so a sheaf that is not main holds dirty
+ *	objects only if this is set: by sc_free_slow(), the one place main
+ *	leaves holding objects, and by an oversize prefill, which takes
+ *	main's; cleared by sc_sheaf_clean() and sc_flush()
+ * @objects: the objects, the most recently freed last; a pointer may carry
+ *	the SC_OBJ_DIRTY tag (core.h), never in a sheaf out with a caller
  *
  * The header is 32 bytes so that the default capacities make sheaves of
  * exactly 64, 128, 256 and 512 bytes, as upstream's do.
@@ -44,8 +52,9 @@ struct sheaf {
 	};
 	struct sheaf_cache *cache;
 	unsigned int size;
-	unsigned int capacity : 31;
+	unsigned int capacity : 30;
 	unsigned int flush : 1;
+	unsigned int dirty : 1;
 	void *objects[];
 };
 
@@ -86,8 +95,11 @@ struct sc_cpu {
 /**
  * struct sheaf_cache - per-CPU sheaves in front of a kmem_cache
  * @cpu: per-CPU sheaves and counters
- * @free_check: nonzero when sheaf_cache_free() must look at each object's
- *	page before caching it: SC_CHECK_* bits, plus the number of
+ * @dirty_tag: SC_OBJ_DIRTY when frees leave zeroing to the next allocation
+ *	(core.h, lazy zeroing), else 0; or'ed into every pointer pushed
+ * @free_check: nonzero when sheaf_cache_free() must do more than push:
+ *	zero (SC_CHECK_ZERO) or look at each object's page before caching
+ *	it: SC_CHECK_* bits, plus the number of
  *	pfmemalloc objects this cache handed out and has not seen back
  * @base: the kmem_cache behind the sheaves
  * @capacity: objects per regular sheaf
@@ -112,6 +124,7 @@ struct sc_cpu {
  */
 struct sheaf_cache {
 	struct sc_cpu __percpu *cpu;
+	unsigned long dirty_tag;
 	atomic_long_t free_check;
 	struct kmem_cache *base;
 	unsigned int capacity;

@@ -33,18 +33,50 @@
 
 /* ===== Prefilled sheaves ============================================== */
 
-/* Hand a sheaf to a caller: it now belongs to @sc until returned. */
+/*
+ * Zero and untag the dirty objects of a sheaf about to go to a caller
+ * (lazy zeroing, core.h): here, where the caller may still sleep, so that
+ * sheaf_cache_alloc_from_sheaf() stays a pop, with IRQs off too, and the
+ * objects it hands out are zeroed as init_on_alloc promises.
+ */
+static void sc_sheaf_clean(struct sheaf_cache *sc, struct sheaf *sheaf)
+{
+	unsigned int i;
+
+	if (!sc->dirty_tag || !sheaf->dirty)
+		return;
+	sheaf->dirty = 0;
+	for (i = 0; i < sheaf->size; i++) {
+		void *obj = sheaf->objects[i];
+
+		if (sc_obj_dirty(obj)) {
+			obj = sc_obj_ptr(obj);
+			sc_zero(sc, obj, false);
+			sheaf->objects[i] = obj;
+		}
+	}
+}
+
+/*
+ * Hand a sheaf to a caller: it now belongs to @sc until returned. Every
+ * sheaf a caller gets passes here, and leaves holding clean objects.
+ */
 static struct sheaf *sc_sheaf_out(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
+	sc_sheaf_clean(sc, sheaf);
 	sheaf->cache = sc;
 	this_cpu_inc(sc->cpu->sheaves_out);
 	return sheaf;
 }
 
-/* Move up to @n objects from the top of @from to the top of @to. */
+/*
+ * Move up to @n objects from the top of @from to the top of @to, which
+ * may then hold dirty ones: @from may be main (see struct sheaf).
+ */
 static void sc_move(struct sheaf *to, struct sheaf *from, unsigned int n)
 {
 	n = min3(n, from->size, to->capacity - to->size);
+	to->dirty = 1;
 	from->size -= n;
 	memcpy(&to->objects[to->size], &from->objects[from->size],
 	       n * sizeof(void *));
@@ -54,7 +86,8 @@ static void sc_move(struct sheaf *to, struct sheaf *from, unsigned int n)
 /*
  * Move what @from holds into @to while it has room, but only objects of
  * this CPU's node: a sheaf may come back on another node than it left.
- * The others stay in @from, for the base.
+ * The others stay in @from, for the base. @from is a caller's, so its
+ * objects are clean; the tag is stripped for the test all the same.
  */
 static void sc_move_back(struct sheaf *to, struct sheaf *from)
 {
@@ -63,7 +96,7 @@ static void sc_move_back(struct sheaf *to, struct sheaf *from)
 	for (i = 0; i < from->size; i++) {
 		void *obj = from->objects[i];
 
-		if (to->size < to->capacity && sc_may_cache(obj))
+		if (to->size < to->capacity && sc_may_cache(sc_obj_ptr(obj)))
 			to->objects[to->size++] = obj;
 		else
 			from->objects[keep++] = obj;
@@ -181,6 +214,7 @@ void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	if (static_branch_unlikely(&sc_check_frees) &&
 	    WARN_ON_ONCE(!sheaf->cache))
 		return NULL;
+	/* Clean: sc_sheaf_out() zeroed and untagged every dirty object. */
 	obj = sheaf->objects[--sheaf->size];
 	sc_init_alloc(sheaf->cache, obj, gfp);
 	return obj;
