@@ -259,7 +259,6 @@ struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
 	sheaf->size = 0;
 	sheaf->capacity = capacity;
 	sheaf->flush = 0;
-	sheaf->dirty = 0;
 	sc_stat(sc, SC_SHEAF_ALLOC);
 	return sheaf;
 }
@@ -318,7 +317,10 @@ gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp)
 	return sc->init_on_alloc ? gfp | __GFP_ZERO : gfp;
 }
 
-/* Fill @sheaf to its capacity from the base with @gfp; all or nothing. */
+/*
+ * Fill @sheaf to its capacity from the base with @gfp; all or nothing.
+ * The objects are clean: @sheaf must hold no dirty one (struct sheaf).
+ */
 int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 {
 	unsigned int want = sheaf->capacity - sheaf->size;
@@ -389,7 +391,6 @@ void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
 	sc_stat_add(sc, SC_FLUSH, sheaf->size);
 	sheaf->size = 0;
 	sheaf->flush = 0;
-	sheaf->dirty = 0;
 }
 
 /* ===== Barns ========================================================== */
@@ -872,8 +873,6 @@ static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
 	}
 	if (pcp->main->size < sc->capacity)
 		goto push;
-	/* Main leaves (or is flushed): it may hold dirty objects, see @dirty. */
-	pcp->main->dirty = 1;
 	if (spare && spare->size < sc->capacity) {
 		swap(pcp->main, pcp->spare);
 		sc_stat(sc, SC_SWAP);

@@ -34,13 +34,14 @@
  * @capacity: number of objects that fit
  * @flush: holds objects that must not be cached (from the memory
  *	reserves, or charged to a memcg): given back to the base on return
- * @dirty: may hold dirty objects (lazy zeroing, core.h). Frees push only
- *	into a CPU's main sheaf, so a sheaf that is not main holds dirty
- *	objects only if this is set: by sc_free_slow(), the one place main
- *	leaves holding objects, and by an oversize prefill, which takes
- *	main's; cleared by sc_sheaf_clean() and sc_flush()
  * @objects: the objects, the most recently freed last; a pointer may carry
- *	the SC_OBJ_DIRTY tag (core.h), never in a sheaf out with a caller
+ *	the SC_OBJ_DIRTY tag (core.h), never in a sheaf out with a caller.
+ *	Dirty objects are always above the clean ones, so that a sheaf is
+ *	cleaned from the top down to its first clean object: frees push on
+ *	top and allocations pop from it; a refill adds clean objects only
+ *	to a sheaf that holds no dirty one; objects moved onto a sheaf are
+ *	tagged dirty (sc_move_back()) or the whole sheaf is cleaned (an
+ *	oversize prefill)
  *
  * The header is 32 bytes so that the default capacities make sheaves of
  * exactly 64, 128, 256 and 512 bytes, as upstream's do.
@@ -52,9 +53,8 @@ struct sheaf {
 	};
 	struct sheaf_cache *cache;
 	unsigned int size;
-	unsigned int capacity : 30;
+	unsigned int capacity : 31;
 	unsigned int flush : 1;
-	unsigned int dirty : 1;
 	void *objects[];
 };
 

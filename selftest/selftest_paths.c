@@ -567,7 +567,7 @@ out:
 #define ST_LAZY_CACHED	(4 * CAP)	/* main + spare + a barn of 2 */
 
 enum st_lazy_way { ST_LAZY_ALLOC, ST_LAZY_BULK, ST_LAZY_PREFILL,
-		   ST_LAZY_UPSTREAM };
+		   ST_LAZY_UPSTREAM, ST_LAZY_RETURN };
 
 /* What the test expects of a handed-out object: zeroed, and untagged. */
 static bool st_lazy_ok(void *obj, unsigned int size)
@@ -634,6 +634,32 @@ static unsigned int st_lazy_upstream(struct fx *fx, void **p)
 	return n;
 }
 
+/*
+ * An oversize sheaf given back untouched puts its clean objects back on
+ * main, above dirty ones: main [d] gets [d c c c]. Main then becomes the
+ * spare, and a prefill takes it; a cleaning that stopped at the first
+ * clean object from the top would hand out the dirty one below.
+ */
+static unsigned int st_lazy_return(struct fx *fx, void *obj, void **p)
+{
+	struct sheaf *sheaf;
+	unsigned int n = 0;
+
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP + 1);
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	EXPECT_EQ(fx_main(fx), CAP);
+	/* Main is full: it becomes the spare, and this goes on top. */
+	sheaf_cache_free(fx->sc, obj);
+	EXPECT_EQ(fx_spare(fx), CAP);
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
+	EXPECT_STAT(fx, SC_PREFILL_FAST, 1);
+	if (EXPECT(sheaf))
+		n = st_lazy_take(fx, sheaf, p);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	return n;
+}
+
 static int st_lazy_round(unsigned int size, enum st_lazy_way way)
 {
 	static const unsigned int want[] = {
@@ -641,13 +667,16 @@ static int st_lazy_round(unsigned int size, enum st_lazy_way way)
 		[ST_LAZY_BULK] = ST_LAZY_CACHED,
 		[ST_LAZY_PREFILL] = 4 * CAP,
 		[ST_LAZY_UPSTREAM] = CAP,
+		[ST_LAZY_RETURN] = CAP,
 	};
 	struct sheaf_cache_args args = {
 		.sheaf_capacity = CAP,
 		.max_full_sheaves = 2,
 		.max_empty_sheaves = 2,
 	};
-	void *p[4 * CAP + 1];
+	/* Main [d d] and the spare [d d d d], for st_lazy_return(). */
+	unsigned int nfree = way == ST_LAZY_RETURN ? CAP + 2 : ST_LAZY_CACHED;
+	void *p[4 * CAP + 1], *dirty[ST_LAZY_CACHED];
 	unsigned int i, n = 0, bad = 0;
 	struct fx fx;
 	int ret;
@@ -658,14 +687,14 @@ static int st_lazy_round(unsigned int size, enum st_lazy_way way)
 	/* One CPU, as in test_zeroing(): its sheaves hold what it freed. */
 	migrate_disable();
 	for (i = 0; i < ST_LAZY_CACHED; i++) {
-		p[i] = kmem_cache_alloc(fx.base, GFP_KERNEL);
-		if (!EXPECT(p[i]))
+		dirty[i] = kmem_cache_alloc(fx.base, GFP_KERNEL);
+		if (!EXPECT(dirty[i]))
 			goto out;
-		memset(p[i], 0xaa, size);
+		memset(dirty[i], 0xaa, size);
 	}
-	for (i = 0; i < ST_LAZY_CACHED; i++)
-		sheaf_cache_free(fx.sc, p[i]);
-	EXPECT_EQ(sheaf_cache_cached_objects(fx.sc), ST_LAZY_CACHED);
+	for (i = 0; i < nfree; i++)
+		sheaf_cache_free(fx.sc, dirty[i]);
+	EXPECT_EQ(sheaf_cache_cached_objects(fx.sc), nfree);
 	/* Under Debian's default the objects are cached dirty: lazily. */
 	if (want_init_on_alloc(0) && !want_init_on_free())
 		EXPECT(sc_obj_dirty(fx_cpu(&fx)->main->objects[0]));
@@ -686,6 +715,9 @@ static int st_lazy_round(unsigned int size, enum st_lazy_way way)
 	case ST_LAZY_UPSTREAM:
 		n = st_lazy_upstream(&fx, p);
 		break;
+	case ST_LAZY_RETURN:
+		n = st_lazy_return(&fx, dirty[nfree++], p);
+		break;
 	}
 	EXPECT_EQ(n, want[way]);
 	for (i = 0; i < n; i++) {
@@ -696,6 +728,8 @@ static int st_lazy_round(unsigned int size, enum st_lazy_way way)
 	}
 	/* Every object handed out was zeroed and untagged. */
 	EXPECT_EQ(bad, 0);
+	while (nfree < ST_LAZY_CACHED)
+		kmem_cache_free(fx.base, dirty[nfree++]);
 out:
 	migrate_enable();
 	fx_fini(&fx);
@@ -726,6 +760,11 @@ static int test_lazy_zero_prefill(void)
 static int test_lazy_zero_upstream(void)
 {
 	return st_lazy(ST_LAZY_UPSTREAM);
+}
+
+static int test_lazy_zero_return(void)
+{
+	return st_lazy(ST_LAZY_RETURN);
 }
 
 /* ===== Prefilled sheaves ============================================== */
@@ -1246,6 +1285,7 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(lazy_zero_bulk),
 	SC_TEST_CASE(lazy_zero_prefill),
 	SC_TEST_CASE(lazy_zero_upstream),
+	SC_TEST_CASE(lazy_zero_return),
 	SC_TEST_CASE(prefill_1),
 	SC_TEST_CASE(prefill_cap_minus_1),
 	SC_TEST_CASE(prefill_cap),
