@@ -167,8 +167,8 @@ static __always_inline void sc_init_alloc(struct sheaf_cache *sc, void *obj,
 /*
  * An object popped from this CPU's sheaves, made ready for its caller:
  * untagged and zeroed if dirty, else zeroed by sc_init_alloc()'s rule.
- * A dirty pointer is known to carry the tag, so it is subtracted: the
- * compiler folds that into the stores' addresses.
+ * A dirty pointer is known to carry the tag, so it is subtracted rather
+ * than masked: on gcc 12 that lays out one instruction shorter.
  */
 static __always_inline void *sc_obj_out(struct sheaf_cache *sc, void *obj,
 					gfp_t gfp)
