@@ -307,8 +307,8 @@ void sc_kmem_free_bulk(struct kmem_cache *s, size_t n, void **p)
 
 /*
  * Flags to fill a sheaf with, as upstream's refill: the caller's, never
- * the memory reserves, quietly; sheaves hold zeroed objects under
- * init_on_alloc (sc_init_alloc()), and cached objects are never charged.
+ * the memory reserves, quietly; objects from the base are clean (zeroed)
+ * under init_on_alloc (core.h), and cached objects are never charged.
  */
 gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp)
 {
@@ -317,7 +317,10 @@ gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp)
 	return sc->init_on_alloc ? gfp | __GFP_ZERO : gfp;
 }
 
-/* Fill @sheaf to its capacity from the base with @gfp; all or nothing. */
+/*
+ * Fill @sheaf to its capacity from the base with @gfp; all or nothing.
+ * The objects are clean: @sheaf must hold no dirty one (struct sheaf).
+ */
 int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 {
 	unsigned int want = sheaf->capacity - sheaf->size;
@@ -338,8 +341,11 @@ static long sc_count_pfmemalloc(struct sheaf *sheaf, unsigned int from)
 {
 	long n = 0;
 
-	for (; from < sheaf->size; from++)
-		n += sc_folio_pfmemalloc(virt_to_folio(sheaf->objects[from]));
+	for (; from < sheaf->size; from++) {
+		void *obj = sc_obj_ptr(sheaf->objects[from]);
+
+		n += sc_folio_pfmemalloc(virt_to_folio(obj));
+	}
 	return n;
 }
 
@@ -367,11 +373,18 @@ int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 	return 0;
 }
 
-/* Give every object of @sheaf back to the base. */
+/*
+ * Give every object of @sheaf back to the base, untagged and not zeroed:
+ * slab zeroes a dirty one on its next allocation (lazy zeroing, core.h).
+ */
 void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
+	unsigned int i;
+
 	if (!sheaf->size)
 		return;
+	for (i = 0; i < sheaf->size; i++)
+		sheaf->objects[i] = sc_obj_ptr(sheaf->objects[i]);
 	if (unlikely(sheaf->flush))
 		sc_pfmemalloc_out(sc, -sc_count_pfmemalloc(sheaf, 0));
 	sc_kmem_free_bulk(sc->base, sheaf->size, sheaf->objects);
@@ -630,8 +643,7 @@ static __always_inline void *sc_pop_held(struct sheaf_cache *sc,
 
 	sc_stat_cpu(pcp, SC_ALLOC_FAST);
 	sc_exit(pcp);
-	sc_init_alloc(sc, obj, gfp);
-	return obj;
+	return sc_obj_out(sc, obj, gfp);
 }
 
 /*
@@ -668,7 +680,7 @@ static void *sc_alloc_local(struct sheaf_cache *sc, gfp_t gfp, int node)
 		return NULL;
 	main = pcp->main;
 	if (node == numa_mem_id() && main->size &&
-	    sc_obj_nid(main->objects[main->size - 1]) == node)
+	    sc_obj_nid(sc_obj_ptr(main->objects[main->size - 1])) == node)
 		return sc_pop_held(sc, pcp, gfp);
 	sc_exit(pcp);
 	return NULL;
@@ -789,7 +801,7 @@ int sheaf_cache_alloc_bulk(struct sheaf_cache *sc, gfp_t gfp, size_t size,
 		done = sc_alloc_bulk_sheaves(sc, gfp, size, p);
 	}
 	for (i = 0; i < done; i++)
-		sc_init_alloc(sc, p[i], gfp);
+		p[i] = sc_obj_out(sc, p[i], gfp);
 	if (done < size && sc_alloc_bulk_base(sc, gfp, size - done, p + done)) {
 		sheaf_cache_free_bulk(sc, done, p);
 		return 0;
@@ -828,11 +840,12 @@ static noinline void sc_free_base(struct sheaf_cache *sc, void *obj)
 }
 
 /* Put @obj on main, which has room, and leave the section. */
-static __always_inline void sc_push_held(struct sc_cpu *pcp, void *obj)
+static __always_inline void sc_push_held(struct sheaf_cache *sc,
+					 struct sc_cpu *pcp, void *obj)
 {
 	struct sheaf *main = pcp->main;
 
-	main->objects[main->size++] = obj;
+	main->objects[main->size++] = sc_obj_tag(sc, obj);
 	sc_stat_cpu(pcp, SC_FREE_FAST);
 	sc_exit(pcp);
 }
@@ -890,25 +903,26 @@ static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
 		sc_flush(sc, pcp->main);
 	}
 push:
-	sc_push_held(pcp, obj);
+	sc_push_held(sc, pcp, obj);
 }
 
 /*
- * Zero @obj (init_on_free) and put it into this CPU's sheaves, or give
- * it to the base when the section is taken. The node is tested inside
+ * Zero @obj (init_on_free) and put it into this CPU's sheaves, tagged
+ * dirty under lazy zeroing (core.h), or give it to the base when the
+ * section is taken. The node is tested inside
  * the section, where the CPU cannot change under the test; on a
  * single-node machine it is patched out. @checked: called by
- * sc_free_checked(). Only there may zeroing need memset(): sc_alloc()
- * sends every cache whose objects do there, so that the common free
- * calls nothing before its push.
+ * sc_free_checked(). Only there is an object zeroed: sc_alloc() sends
+ * every init_on_free cache there (SC_CHECK_ZERO), so that the common
+ * free tests nothing for it and calls nothing before its push.
  */
 static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj,
 					 bool checked)
 {
 	struct sc_cpu *pcp;
 
-	if (sc->init_on_free)
-		sc_zero(sc, obj, !checked);
+	if (checked && sc->init_on_free)
+		sc_zero(sc, obj, false);
 	if (unlikely(!sc_enter(sc, &pcp))) {
 		sc_free_base(sc, obj);
 		return;
@@ -918,7 +932,7 @@ static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj,
 		sc_free_slow(sc, pcp, obj);
 		return;
 	}
-	sc_push_held(pcp, obj);
+	sc_push_held(sc, pcp, obj);
 }
 
 /*
@@ -944,13 +958,15 @@ bool sc_keep_out(struct sheaf_cache *sc, const void *obj)
 /*
  * Frees that look at the object before caching it: check_frees, a
  * wrapped base (any of its objects may come from the reserves),
- * pfmemalloc or accounted objects out; and those zeroed by memset().
+ * pfmemalloc or accounted objects out; and those that zero it
+ * (init_on_free), which need no look at the page for that.
  */
 static noinline void sc_free_checked(struct sheaf_cache *sc, void *obj)
 {
 	if (static_branch_unlikely(&sc_check_frees) && sc_bad_object(sc, obj))
 		return;
-	if (atomic_long_read(&sc->free_check) && sc_keep_out(sc, obj)) {
+	if ((atomic_long_read(&sc->free_check) & ~SC_CHECK_ZERO) &&
+	    sc_keep_out(sc, obj)) {
 		sc_free_base(sc, obj);
 		return;
 	}
@@ -982,8 +998,8 @@ EXPORT_SYMBOL_GPL(sheaf_cache_free);
 
 /*
  * Push as many of @p's objects as main has room for, in one section, by
- * the common free's rules (no check needed, zeroing by stores); stops at
- * the first object outside this CPU's span. How many it took.
+ * the common free's rules (no page to look at; zeroed for init_on_free);
+ * stops at the first object outside this CPU's span. How many it took.
  */
 static size_t sc_free_bulk_push(struct sheaf_cache *sc, size_t size, void **p)
 {
@@ -1001,8 +1017,8 @@ static size_t sc_free_bulk_push(struct sheaf_cache *sc, size_t size, void **p)
 		if (static_branch_unlikely(&sc_numa) && !sc_in_local_span(p[i]))
 			break;
 		if (sc->init_on_free)
-			sc_zero(sc, p[i], true);
-		main->objects[main->size++] = p[i];
+			sc_zero(sc, p[i], false);
+		main->objects[main->size++] = sc_obj_tag(sc, p[i]);
 	}
 	pushed = main->size - pushed;
 	sc_exit(pcp);
@@ -1020,8 +1036,9 @@ void sheaf_cache_free_bulk(struct sheaf_cache *sc, size_t size, void **p)
 			sheaf_cache_free(NULL, p[i]);
 		return;
 	}
+	/* Zeroing alone does not need one free at a time. */
 	checked = static_branch_unlikely(&sc_check_frees) ||
-		  atomic_long_read(&sc->free_check);
+		  (atomic_long_read(&sc->free_check) & ~SC_CHECK_ZERO);
 	while (i < size) {
 		if (!checked)
 			i += sc_free_bulk_push(sc, size - i, p + i);

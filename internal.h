@@ -18,10 +18,12 @@
 #include "compat.h"
 #include "sheafcache.h"
 
-/* sheaf_cache.free_check: a wrapped base, or objects zeroed by memset() */
+/* sheaf_cache.free_check: a wrapped base, or an accounted one */
 #define SC_CHECK_ALWAYS		BIT(40)
 /* sticky: __GFP_ACCOUNT objects were handed out */
 #define SC_CHECK_ACCOUNT	BIT(41)
+/* init_on_free: every free zeroes, which needs no look at the page */
+#define SC_CHECK_ZERO		BIT(42)
 
 /**
  * struct sheaf - an array of cached objects
@@ -37,7 +39,15 @@
  * @flush: holds objects that must not be cached (from the memory
  *	reserves, or charged to a memcg; an RCU sheaf: another node's too):
  *	given back to the base on return, or after the grace period
- * @objects: the objects, the most recently freed last
+ * @objects: the objects, the most recently freed last; a pointer may carry
+ *	the SC_OBJ_DIRTY tag (core.h), never in a sheaf out with a caller.
+ *	Dirty objects are always above the clean ones, so that a sheaf is
+ *	cleaned from the top down to its first clean object: frees push on
+ *	top and allocations pop from it; a refill adds clean objects only
+ *	to a sheaf that holds no dirty one; objects moved onto a sheaf are
+ *	tagged dirty (sc_move_back()) or the whole sheaf is cleaned (an
+ *	oversize prefill); an RCU sheaf is tagged or zeroed whole after its
+ *	grace period
  *
  * The header is 32 bytes so that the default capacities make sheaves of
  * exactly 64, 128, 256 and 512 bytes, as upstream's do.
@@ -93,8 +103,11 @@ struct sc_cpu {
 /**
  * struct sheaf_cache - per-CPU sheaves in front of a kmem_cache
  * @cpu: per-CPU sheaves and counters
- * @free_check: nonzero when sheaf_cache_free() must look at each object's
- *	page before caching it: SC_CHECK_* bits, plus the number of
+ * @dirty_tag: SC_OBJ_DIRTY when frees leave zeroing to the next allocation
+ *	(core.h, lazy zeroing), else 0; or'ed into every pointer pushed
+ * @free_check: nonzero when sheaf_cache_free() must do more than push:
+ *	zero (SC_CHECK_ZERO) or look at each object's page before caching
+ *	it: SC_CHECK_* bits, plus the number of
  *	pfmemalloc objects this cache handed out and has not seen back
  * @base: the kmem_cache behind the sheaves
  * @capacity: objects per regular sheaf
@@ -125,6 +138,7 @@ struct sc_cpu {
  */
 struct sheaf_cache {
 	struct sc_cpu __percpu *cpu;
+	unsigned long dirty_tag;
 	atomic_long_t free_check;
 	struct kmem_cache *base;
 	unsigned int capacity;

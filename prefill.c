@@ -33,9 +33,58 @@
 
 /* ===== Prefilled sheaves ============================================== */
 
+/*
+ * Zero and untag the dirty objects of a sheaf that will go to a caller
+ * (lazy zeroing, core.h), before it is filled: here, where the caller
+ * may still sleep, so that sheaf_cache_alloc_from_sheaf() stays a pop,
+ * with IRQs off too, and what it hands out is zeroed as init_on_alloc
+ * promises. Dirty objects are above the clean ones (struct sheaf), so
+ * the walk stops at the first clean one unless @all: a sheaf put
+ * together from two by sc_move() is walked whole.
+ */
+static noinline void sc_sheaf_clean_walk(struct sheaf_cache *sc,
+					 struct sheaf *sheaf, bool all)
+{
+	unsigned int i = sheaf->size;
+
+	while (i--) {
+		void *obj = sheaf->objects[i];
+
+		if (!sc_obj_dirty(obj)) {
+			if (all)
+				continue;
+			break;
+		}
+		obj = sc_obj_ptr(obj);
+		sc_zero(sc, obj, false);
+		sheaf->objects[i] = obj;
+	}
+}
+
+/* The common case, a clean top object, costs a test and no call. */
+static __always_inline void sc_sheaf_clean(struct sheaf_cache *sc,
+					   struct sheaf *sheaf)
+{
+	if (sc->dirty_tag && sheaf->size &&
+	    sc_obj_dirty(sheaf->objects[sheaf->size - 1]))
+		sc_sheaf_clean_walk(sc, sheaf, false);
+}
+
+/* check_frees: a sheaf goes to its caller clean, or we have a bug. */
+static void sc_sheaf_check_clean(struct sheaf *sheaf)
+{
+	unsigned int i;
+
+	for (i = 0; i < sheaf->size; i++)
+		if (WARN_ON_ONCE(sc_obj_dirty(sheaf->objects[i])))
+			break;
+}
+
 /* Hand a sheaf to a caller: it now belongs to @sc until returned. */
 static struct sheaf *sc_sheaf_out(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
+	if (static_branch_unlikely(&sc_check_frees))
+		sc_sheaf_check_clean(sheaf);
 	sheaf->cache = sc;
 	this_cpu_inc(sc->cpu->sheaves_out);
 	return sheaf;
@@ -54,9 +103,12 @@ static void sc_move(struct sheaf *to, struct sheaf *from, unsigned int n)
 /*
  * Move what @from holds into @to while it has room, but only objects of
  * this CPU's node: a sheaf may come back on another node than it left.
- * The others stay in @from, for the base.
+ * The others stay in @from, for the base. @from is a caller's, so its
+ * objects are clean; they are tagged dirty all the same, as a free's
+ * are, since @to may hold dirty objects, which must stay on top.
  */
-static void sc_move_back(struct sheaf *to, struct sheaf *from)
+static void sc_move_back(struct sheaf_cache *sc, struct sheaf *to,
+			 struct sheaf *from)
 {
 	unsigned int i, keep = 0;
 
@@ -64,7 +116,7 @@ static void sc_move_back(struct sheaf *to, struct sheaf *from)
 		void *obj = from->objects[i];
 
 		if (to->size < to->capacity && sc_may_cache(obj))
-			to->objects[to->size++] = obj;
+			to->objects[to->size++] = sc_obj_tag(sc, obj);
 		else
 			from->objects[keep++] = obj;
 	}
@@ -125,6 +177,9 @@ sc_prefill_oversize(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 			sc_move(sheaf, pcp->spare, size);
 		sc_move(sheaf, pcp->main, size);
 		sc_exit(pcp);
+		/* Two sheaves' objects: dirty ones may lie under clean ones. */
+		if (sc->dirty_tag)
+			sc_sheaf_clean_walk(sc, sheaf, true);
 	}
 	if (!sheaf) {
 		sc_stat(sc, SC_PREFILL_FAIL);
@@ -160,6 +215,8 @@ struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 		sheaf = barn_get_full_or_empty(sc_local_barn(sc));
 		sc_stat(sc, sheaf && sheaf->size ? SC_BARN_GET : SC_BARN_GET_FAIL);
 	}
+	if (sheaf)
+		sc_sheaf_clean(sc, sheaf);
 	if (sheaf && sheaf->size >= size)
 		return sc_sheaf_out(sc, sheaf);
 	return sc_prefill_new(sc, gfp, sheaf, sc->capacity);
@@ -181,6 +238,7 @@ void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	if (static_branch_unlikely(&sc_check_frees) &&
 	    WARN_ON_ONCE(!sheaf->cache))
 		return NULL;
+	/* Clean: sc_sheaf_clean() zeroed and untagged every dirty object. */
 	obj = sheaf->objects[--sheaf->size];
 	sc_init_alloc(sheaf->cache, obj, gfp);
 	return obj;
@@ -211,9 +269,9 @@ static noinline void sc_return_odd(struct sheaf_cache *sc, struct sheaf *sheaf)
 
 	sc_stat(sc, SC_RETURN_SLOW);
 	if (!READ_ONCE(sc->dead) && sc_enter(sc, &pcp)) {
-		sc_move_back(pcp->main, sheaf);
+		sc_move_back(sc, pcp->main, sheaf);
 		if (pcp->spare)
-			sc_move_back(pcp->spare, sheaf);
+			sc_move_back(sc, pcp->spare, sheaf);
 		sc_exit(pcp);
 	}
 	sc_flush(sc, sheaf);

@@ -41,10 +41,18 @@ static void sc_rcu_sheaf_home(struct sheaf_cache *sc, struct sheaf *sheaf)
 	if (!sheaf->flush && sheaf->size == sheaf->capacity) {
 		barn = sc->barns[page_to_nid(virt_to_page(sheaf->objects[0]))];
 		if (READ_ONCE(barn->nr_full) < sc->max_full) {
-			/* Only now may nobody look at them any more. */
-			if (sc->init_on_free)
-				for (i = 0; i < sheaf->size; i++)
+			/*
+			 * Only now may nobody look at them any more: zeroed
+			 * (init_on_free), or tagged dirty for a lazy zeroing
+			 * as a free's, which may then never be needed.
+			 */
+			for (i = 0; i < sheaf->size; i++) {
+				if (sc->init_on_free)
 					sc_zero(sc, sheaf->objects[i], false);
+				else
+					sheaf->objects[i] =
+						sc_obj_tag(sc, sheaf->objects[i]);
+			}
 			/* A lost race takes the barn one over: harmless. */
 			barn_put_full(sc, barn, sheaf, true);
 			sc_stat(sc, SC_RCU_SHEAF_BARN);

@@ -65,7 +65,9 @@ struct sheaf;
 /**
  * struct sheaf_cache_args - optional parameters of sheaf_cache_create()
  * @sheaf_capacity: objects per sheaf; 0 chooses from the object size.
- * @max_full_sheaves: per-node barn limit of full sheaves; 0 means 10.
+ * @max_full_sheaves: per-node barn limit of full sheaves; 0 means 10, or
+ *	30 for objects of 1 KiB up to a page on kernels whose caches have
+ *	sheaves of their own (6.18 on).
  * @max_empty_sheaves: per-node barn limit of empty sheaves; 0 means 10.
  * @base_flags: SHEAF_CACHE_BASE_* facts about the base cache.
  * @flags: SHEAF_CACHE_* flags of the cache.

@@ -32,7 +32,9 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
+#include "core.h"
 #include "selftest.h"
+#include "sheafcache_upstream.h"
 
 static bool quick;
 module_param(quick, bool, 0444);
@@ -553,6 +555,218 @@ out:
 	return ret;
 }
 
+/* ===== Lazy zeroing =================================================== */
+
+/*
+ * Under init_on_alloc a free leaves the object dirty, its pointer tagged
+ * (core.h); every way an object leaves sheafcache must zero and untag it.
+ * These cases fill a CPU's main, spare and barn with dirty objects, then
+ * take them by one way. Objects of 64 bytes are zeroed with stores,
+ * those of 1 KiB with memset().
+ */
+#define ST_LAZY_CACHED	(4 * CAP)	/* main + spare + a barn of 2 */
+
+enum st_lazy_way { ST_LAZY_ALLOC, ST_LAZY_BULK, ST_LAZY_PREFILL,
+		   ST_LAZY_UPSTREAM, ST_LAZY_RETURN };
+
+/* What the test expects of a handed-out object: zeroed, and untagged. */
+static bool st_lazy_ok(void *obj, unsigned int size)
+{
+	if (!obj || sc_obj_dirty(obj))
+		return false;
+	return !want_init_on_alloc(0) || !memchr_inv(obj, 0, size);
+}
+
+/* Take every object of a prefilled @sheaf, with IRQs off; how many. */
+static unsigned int st_lazy_take(struct fx *fx, struct sheaf *sheaf, void **p)
+{
+	unsigned int n = 0;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	while ((p[n] = sheaf_cache_alloc_from_sheaf(fx->sc, GFP_ATOMIC, sheaf)))
+		n++;
+	local_irq_restore(flags);
+	return n;
+}
+
+/*
+ * Prefilled sheaves from each source: the spare, a full sheaf of the
+ * barn, and an oversize one that takes main's objects. All three are
+ * held at once, so that each comes from where it should.
+ */
+static unsigned int st_lazy_prefill(struct fx *fx, void **p)
+{
+	struct sheaf *spare, *barn, *over;
+	unsigned int n = 0;
+
+	spare = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
+	EXPECT_STAT(fx, SC_PREFILL_FAST, 1);
+	barn = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
+	EXPECT_STAT(fx, SC_BARN_GET, 1);
+	over = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 2 * CAP);
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
+	if (EXPECT(spare && barn && over)) {
+		n += st_lazy_take(fx, spare, p + n);
+		n += st_lazy_take(fx, barn, p + n);
+		n += st_lazy_take(fx, over, p + n);
+	}
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, spare);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, barn);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, over);
+	return n;
+}
+
+/* Upstream's API over a cache sheafcache serves: its sheaves. */
+static unsigned int st_lazy_upstream(struct fx *fx, void **p)
+{
+	struct slab_sheaf *sheaf;
+	unsigned int n = 0;
+
+	sheaf = sheafcache_kmem_cache_prefill_sheaf(fx->base, GFP_KERNEL, CAP);
+	if (!EXPECT(sheaf))
+		return 0;
+	while ((p[n] = sheafcache_kmem_cache_alloc_from_sheaf(fx->base,
+							      GFP_ATOMIC,
+							      sheaf)))
+		n++;
+	sheafcache_kmem_cache_return_sheaf(fx->base, GFP_KERNEL, sheaf);
+	return n;
+}
+
+/*
+ * An oversize sheaf given back untouched puts its clean objects back on
+ * main, above dirty ones: main [d] gets [d c c c]. Main then becomes the
+ * spare, and a prefill takes it; a cleaning that stopped at the first
+ * clean object from the top would hand out the dirty one below.
+ */
+static unsigned int st_lazy_return(struct fx *fx, void *obj, void **p)
+{
+	struct sheaf *sheaf;
+	unsigned int n = 0;
+
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP + 1);
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	EXPECT_EQ(fx_main(fx), CAP);
+	/* Main is full: it becomes the spare, and this goes on top. */
+	sheaf_cache_free(fx->sc, obj);
+	EXPECT_EQ(fx_spare(fx), CAP);
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
+	EXPECT_STAT(fx, SC_PREFILL_FAST, 1);
+	if (EXPECT(sheaf))
+		n = st_lazy_take(fx, sheaf, p);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	return n;
+}
+
+static int st_lazy_round(unsigned int size, enum st_lazy_way way)
+{
+	static const unsigned int want[] = {
+		[ST_LAZY_ALLOC] = ST_LAZY_CACHED,
+		[ST_LAZY_BULK] = ST_LAZY_CACHED,
+		[ST_LAZY_PREFILL] = 4 * CAP,
+		[ST_LAZY_UPSTREAM] = CAP,
+		[ST_LAZY_RETURN] = CAP,
+	};
+	struct sheaf_cache_args args = {
+		.sheaf_capacity = CAP,
+		.max_full_sheaves = 2,
+		.max_empty_sheaves = 2,
+	};
+	/* Main [d d] and the spare [d d d d], for st_lazy_return(). */
+	unsigned int nfree = way == ST_LAZY_RETURN ? CAP + 2 : ST_LAZY_CACHED;
+	void *p[4 * CAP + 1], *dirty[ST_LAZY_CACHED];
+	unsigned int i, n = 0, bad = 0;
+	struct fx fx;
+	int ret;
+
+	ret = fx_init_base(&fx, NULL, size, &args, 0, NULL);
+	if (ret)
+		return ret;
+	/* One CPU, as in test_zeroing(): its sheaves hold what it freed. */
+	migrate_disable();
+	for (i = 0; i < ST_LAZY_CACHED; i++) {
+		dirty[i] = kmem_cache_alloc(fx.base, GFP_KERNEL);
+		if (!EXPECT(dirty[i]))
+			goto out;
+		memset(dirty[i], 0xaa, size);
+	}
+	for (i = 0; i < nfree; i++)
+		sheaf_cache_free(fx.sc, dirty[i]);
+	EXPECT_EQ(sheaf_cache_cached_objects(fx.sc), nfree);
+	/* Under Debian's default the objects are cached dirty: lazily. */
+	if (want_init_on_alloc(0) && !want_init_on_free())
+		EXPECT(sc_obj_dirty(fx_cpu(&fx)->main->objects[0]));
+
+	switch (way) {
+	case ST_LAZY_ALLOC:
+		for (n = 0; n < ST_LAZY_CACHED; n++)
+			p[n] = sheaf_cache_alloc(fx.sc, GFP_KERNEL);
+		EXPECT_STAT(&fx, SC_REFILL, 0);
+		break;
+	case ST_LAZY_BULK:
+		n = sheaf_cache_alloc_bulk(fx.sc, GFP_KERNEL, ST_LAZY_CACHED, p);
+		EXPECT_STAT(&fx, SC_REFILL, 0);
+		break;
+	case ST_LAZY_PREFILL:
+		n = st_lazy_prefill(&fx, p);
+		break;
+	case ST_LAZY_UPSTREAM:
+		n = st_lazy_upstream(&fx, p);
+		break;
+	case ST_LAZY_RETURN:
+		n = st_lazy_return(&fx, dirty[nfree++], p);
+		break;
+	}
+	EXPECT_EQ(n, want[way]);
+	for (i = 0; i < n; i++) {
+		if (!st_lazy_ok(p[i], size))
+			bad++;
+		if (p[i])
+			sheaf_cache_free(fx.sc, sc_obj_ptr(p[i]));
+	}
+	/* Every object handed out was zeroed and untagged. */
+	EXPECT_EQ(bad, 0);
+	while (nfree < ST_LAZY_CACHED)
+		kmem_cache_free(fx.base, dirty[nfree++]);
+out:
+	migrate_enable();
+	fx_fini(&fx);
+	return 0;
+}
+
+/* The way @way at both sizes: stores (64 B) and memset() (1 KiB). */
+static int st_lazy(enum st_lazy_way way)
+{
+	return st_lazy_round(OBJ_SIZE, way) ?: st_lazy_round(SZ_1K, way);
+}
+
+static int test_lazy_zero_alloc(void)
+{
+	return st_lazy(ST_LAZY_ALLOC);
+}
+
+static int test_lazy_zero_bulk(void)
+{
+	return st_lazy(ST_LAZY_BULK);
+}
+
+static int test_lazy_zero_prefill(void)
+{
+	return st_lazy(ST_LAZY_PREFILL);
+}
+
+static int test_lazy_zero_upstream(void)
+{
+	return st_lazy(ST_LAZY_UPSTREAM);
+}
+
+static int test_lazy_zero_return(void)
+{
+	return st_lazy(ST_LAZY_RETURN);
+}
+
 /* ===== Prefilled sheaves ============================================== */
 
 /*
@@ -1067,6 +1281,11 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(zeroing),
 	SC_TEST_CASE(ctor_not_zeroed),
 	SC_TEST_CASE(typesafe_rcu_zeroing),
+	SC_TEST_CASE(lazy_zero_alloc),
+	SC_TEST_CASE(lazy_zero_bulk),
+	SC_TEST_CASE(lazy_zero_prefill),
+	SC_TEST_CASE(lazy_zero_upstream),
+	SC_TEST_CASE(lazy_zero_return),
 	SC_TEST_CASE(prefill_1),
 	SC_TEST_CASE(prefill_cap_minus_1),
 	SC_TEST_CASE(prefill_cap),
