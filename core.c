@@ -90,7 +90,7 @@ struct sc_span {
 
 static DEFINE_PER_CPU(struct sc_span, sc_local_span);
 /* More than one possible node: a free can be remote. */
-static DEFINE_STATIC_KEY_FALSE(sc_numa);
+DEFINE_STATIC_KEY_FALSE(sc_numa);
 
 static int sc_obj_nid(const void *obj)
 {

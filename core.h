@@ -17,6 +17,8 @@
 
 /* check_frees: no cost while it is off. */
 DECLARE_STATIC_KEY_FALSE(sc_check_frees);
+/* More than one possible node: a free can be remote (core.c). */
+DECLARE_STATIC_KEY_FALSE(sc_numa);
 
 /* ===== Statistics ===================================================== */
 

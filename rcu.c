@@ -42,17 +42,14 @@ static void sc_rcu_sheaf_home(struct sheaf_cache *sc, struct sheaf *sheaf)
 		barn = sc->barns[page_to_nid(virt_to_page(sheaf->objects[0]))];
 		if (READ_ONCE(barn->nr_full) < sc->max_full) {
 			/*
-			 * Only now may nobody look at them any more: zeroed
-			 * (init_on_free), or tagged dirty for a lazy zeroing
-			 * as a free's, which may then never be needed.
+			 * Only now may nobody look at them any more. Zeroed
+			 * here rather than tagged dirty: a sheaf that comes
+			 * back through RCU is mostly reused, and zeroing the
+			 * batch in one loop costs less than a tag each.
 			 */
-			for (i = 0; i < sheaf->size; i++) {
-				if (sc->init_on_free)
+			if (sc->init_on_free || sc->dirty_tag)
+				for (i = 0; i < sheaf->size; i++)
 					sc_zero(sc, sheaf->objects[i], false);
-				else
-					sheaf->objects[i] =
-						sc_obj_tag(sc, sheaf->objects[i]);
-			}
 			/* A lost race takes the barn one over: harmless. */
 			barn_put_full(sc, barn, sheaf, true);
 			sc_stat(sc, SC_RCU_SHEAF_BARN);
@@ -168,7 +165,8 @@ static bool sc_rcu_push(struct sheaf_cache *sc, void *obj, bool keep_out)
 	if (unlikely(!pcp->rcu_free) && !sc_rcu_get_sheaf(sc, &pcp))
 		return false;
 	sheaf = pcp->rcu_free;
-	if (keep_out || !sc_may_cache(obj))
+	if (keep_out ||
+	    (static_branch_unlikely(&sc_numa) && !sc_may_cache(obj)))
 		sheaf->flush = 1;
 	started = !sheaf->size;
 	sheaf->objects[sheaf->size++] = obj;
