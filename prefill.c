@@ -103,7 +103,8 @@ sc_prefill_accounted(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 	if (!sc->accounted &&
 	    !(atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT))
 		atomic_long_or(SC_CHECK_ACCOUNT, &sc->free_check);
-	return sc_prefill_new(sc, gfp, NULL, max(size, sc->capacity));
+	return sc_prefill_new(sc, gfp, NULL,
+			      max(size, READ_ONCE(sc->next_capacity)));
 }
 
 /*
@@ -160,9 +161,16 @@ struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 		sheaf = barn_get_full_or_empty(sc_local_barn(sc));
 		sc_stat(sc, sheaf && sheaf->size ? SC_BARN_GET : SC_BARN_GET_FAIL);
 	}
+	/* The capacity went below @size meanwhile (sc_set_capacity()). */
+	if (unlikely(sheaf && sheaf->capacity < size)) {
+		sc_flush(sc, sheaf);
+		sc_sheaf_free(sc, sheaf);
+		sheaf = NULL;
+	}
 	if (sheaf && sheaf->size >= size)
 		return sc_sheaf_out(sc, sheaf);
-	return sc_prefill_new(sc, gfp, sheaf, sc->capacity);
+	return sc_prefill_new(sc, gfp, sheaf,
+			      max(size, READ_ONCE(sc->next_capacity)));
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_prefill_sheaf);
 
@@ -239,7 +247,8 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	/* Reserve or accounted objects are never cached; the sheaf may be. */
 	if (unlikely(sheaf->flush))
 		sc_flush(sc, sheaf);
-	if (unlikely(sheaf->capacity != sc->capacity || READ_ONCE(sc->dead))) {
+	if (unlikely(sheaf->capacity != READ_ONCE(sc->next_capacity) ||
+		     READ_ONCE(sc->dead))) {
 		sc_return_odd(sc, sheaf);
 		return;
 	}
