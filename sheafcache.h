@@ -19,6 +19,14 @@ struct kmem_cache;
 struct sheaf_cache;
 struct sheaf;
 
+/*
+ * The API's version, for clients to test with #if: raised whenever a
+ * function, flag or counter is added. 1: this header, with the bulk
+ * calls, sheafcache_upstream.h and the sysfs statistics. Independent of
+ * the module's version (modinfo), which also counts fixes.
+ */
+#define SHEAF_CACHE_API_VERSION		1
+
 /* Longest cache name, without the terminating NUL. */
 #define SHEAF_CACHE_NAME_MAX	31
 /*

@@ -24,6 +24,7 @@
 #include <linux/cpu.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/proc_fs.h>
@@ -33,6 +34,9 @@
 #include <linux/workqueue.h>
 
 #include "core.h"
+
+/* From VERSION (Kbuild), as DKMS and the Debian package have it. */
+MODULE_VERSION(SHEAFCACHE_VERSION);
 
 /* The /proc/sheafinfo header; its version changes with the line format. */
 #define SC_SHEAFINFO_HEADER	"sheafcache - version: 1.0"

@@ -51,6 +51,7 @@ export LC_ALL=C
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/lib.sh
+. scripts/eco.sh
 
 passed=0 failed=0 nr=0 summary=
 check_start=$(date +%s)
@@ -354,6 +355,7 @@ test_kernel() {
 		summary+="$name: not booted, the build failed"$'\n'
 		return
 	fi
+	run "modinfo $name" modinfo_check "$out/src/sheafcache.ko"
 	# Sparse once per kernel series, on its first selected kernel (the
 	# generic one in a full run): the flavours of a series compile the
 	# same kernel API, and sparse is a full rebuild of its own. The RT
