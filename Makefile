@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make                 build every module against KDIR
+# make                 build every module against KDIR, and tools/sheafstat
 # make check           build and test on every target kernel in QEMU;
 #                      KERNELS="6.12 debug-rt" picks some (see scripts/check.sh)
 # make run             the demo: one VM, the example module, its statistics
@@ -13,13 +13,18 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(CURDIR)
 
-all: modules
+all: modules sheafstat
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
 
+# A host program, built apart from kbuild.
+sheafstat:
+	$(MAKE) -C tools/sheafstat
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean
+	$(MAKE) -C tools/sheafstat clean
 
 check:
 	KERNELS='$(KERNELS)' bash scripts/check.sh
@@ -30,4 +35,4 @@ run:
 bench:
 	HOST='$(HOST)' bash scripts/bench.sh
 
-.PHONY: all modules clean check run bench
+.PHONY: all modules sheafstat clean check run bench

@@ -463,6 +463,14 @@ else
 	run "checkpatch" style
 	step checkpatch "$t0"
 fi
+# The host-side checks of the ecosystem (scripts/eco.sh).
+if [ -n "$plan" ]; then
+	echo "# sheafstat"
+else
+	t0=$(date +%s)
+	sheafstat_check
+	step "sheafstat fixtures" "$t0"
+fi
 while read -r line <&3; do
 	[ -z "$line" ] || test_kernel "$line"
 done 3<<< "$kernels"

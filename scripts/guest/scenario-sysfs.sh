@@ -6,7 +6,8 @@
 # refuses every file with a write bit. Every file sheafstat reads must
 # still read, in its format: /proc/sheafinfo under its version header,
 # each /sys/kernel/sheafcache/<cache>/ file, the counters as SLUB's
-# "total C0=n C1=m" whose parts add up; and the debugfs dumps. The
+# "total C0=n C1=m" whose parts add up; and the debugfs dumps; and
+# sheafstat itself runs on them. The
 # tunables refuse garbage and out-of-range values and change nothing
 # then, take valid ones, and the capacity changes under the stress, which
 # fails if an object is lost or handed out twice.
@@ -112,6 +113,20 @@ for f in $dbg/*/*; do
 	cat "$f" > /dev/null || step_failed DEBUGFS "cannot read $f"
 	[ "$(stat -c %a "$f")" = 400 ] || step_failed DEBUGFS "$f: mode $(stat -c %a "$f")"
 done
+
+# sheafstat reads the same files, under lockdown too: its table, a delta
+# interval with rates, and its errors for what is not there.
+if command -v sheafstat > /dev/null; then
+	out=$(sheafstat -s alloc) || step_failed SHEAFSTAT "table: $out"
+	echo "$out" | grep -q '^example_flow ' || step_failed SHEAFSTAT "no example_flow: $out"
+	echo "$out" | sed 's/^/# sheafstat: /'
+	out=$(sheafstat -d 1 --once -s hit%) || step_failed SHEAFSTAT "delta: $out"
+	echo "$out" | grep -q 'alloc/s' || step_failed SHEAFSTAT "no rates: $out"
+	sheafstat --root /nonexistent 2>&1 | grep -q 'module is not loaded' ||
+		step_failed SHEAFSTAT "no error without the module"
+else
+	step_failed SHEAFSTAT "no sheafstat in the guest (build-modules.sh builds it)"
+fi
 
 # Tunables on the example's cache: garbage changes nothing.
 d=$sys/example_flow
