@@ -465,11 +465,15 @@ else
 fi
 # The host-side checks of the ecosystem (scripts/eco.sh).
 if [ -n "$plan" ]; then
-	echo "# sheafstat"
+	echo "# sheafstat, kernel-doc, documentation"
 else
 	t0=$(date +%s)
 	sheafstat_check
 	step "sheafstat fixtures" "$t0"
+	t0=$(date +%s)
+	run "kernel-doc -none -Wall" kerneldoc_check
+	run "documentation (Sphinx, kerneldoc)" sphinx_check
+	step "documentation" "$t0"
 fi
 while read -r line <&3; do
 	[ -z "$line" ] || test_kernel "$line"

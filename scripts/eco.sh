@@ -64,3 +64,61 @@ sheafstat_check() {
 	[ -x "$out/sheafstat" ] || return 0
 	ktap_results sheafstat bash tools/sheafstat/tests/run.sh "$out/sheafstat"
 }
+
+# kdoc_dir: the kernel's kernel-doc and Documentation/sphinx/ (its
+# kerneldoc extension), extracted once from linux-source-6.12 into
+# build/tools/kdoc.
+kdoc_dir() {
+	local dir tarball src
+
+	dir=$top/build/tools/kdoc
+	if [ ! -f "$dir/Documentation/sphinx/kerneldoc.py" ]; then
+		tarball=$(source_tarball) || return 1
+		src=$(basename "$tarball")
+		src=${src%%.tar.*}
+		mkdir -p "$dir"
+		tar -xf "$tarball" -C "$dir" --strip-components=1 \
+			"$src/scripts/kernel-doc" "$src/Documentation/sphinx"
+	fi
+	echo "$dir"
+}
+
+# The sources kernel-doc checks: every C file and header of ours.
+kdoc_sources() {
+	find . \( -path ./build -o -path ./.git \) -prune -o -type f \
+		-name '*.[ch]' ! -name '*.mod.c' -print | sort
+}
+
+# kerneldoc_check: scripts/kernel-doc -none -Wall over every header and
+# source finds nothing to say.
+kerneldoc_check() {
+	local dir out
+
+	dir=$(kdoc_dir) || return 1
+	out=$(kdoc_sources | xargs perl "$dir/scripts/kernel-doc" -none -Wall 2>&1)
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+# sphinx_check: Documentation/sheafcache.rst renders with Debian's Sphinx
+# and the kernel's kerneldoc extension, warnings as errors, and every
+# function the module exports is documented in it.
+sphinx_check() {
+	local dir out=$top/build/docs html sym missing='' log
+
+	dir=$(kdoc_dir) || return 1
+	rm -rf "$out"
+	# kernel-doc's warnings reach the log, not Sphinx's -W: any output
+	# fails.
+	log=$(SHEAFCACHE_KSPHINX=$dir/Documentation/sphinx \
+	      SHEAFCACHE_KERNELDOC=$dir/scripts/kernel-doc \
+		sphinx-build -q -W -b html Documentation "$out" 2>&1) ||
+		{ echo "$log"; return 1; }
+	[ -z "$log" ] || { echo "$log"; return 1; }
+	html=$out/sheafcache.html
+	while read -r sym; do
+		grep -q "id=\"c\\.$sym\"" "$html" || missing+=" $sym"
+	done < <(grep -ho 'EXPORT_SYMBOL_GPL([a-z_0-9]*)' ./*.c |
+		 sed 's/.*(\(.*\))/\1/' | sort -u)
+	[ -z "$missing" ] || { echo "exported but not in $html:$missing"; return 1; }
+	echo "rendered $html"
+}
