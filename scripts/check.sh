@@ -346,6 +346,7 @@ test_kernel() {
 				echo "#   $(basename "$s" .sh)${v:+-$v}"
 			done
 		done
+		[ "$(field ID "$1")" != 6.12 ] || echo "#   deb, dkms, client, dkms boot"
 		return
 	fi
 	t0=$(date +%s)
@@ -387,6 +388,8 @@ test_kernel() {
 				"$name-$(basename "$s" .sh)${v:+-$v}" "$v"
 		done
 	done
+	# The Debian package and DKMS, once: on 6.12 (scripts/eco.sh).
+	[ "$(field ID "$1")" != 6.12 ] || dkms_check "$1" "$out"
 }
 
 # mmss SECONDS: SECONDS as M:SS.

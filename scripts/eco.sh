@@ -122,3 +122,96 @@ sphinx_check() {
 	[ -z "$missing" ] || { echo "exported but not in $html:$missing"; return 1; }
 	echo "rendered $html"
 }
+
+# deb_contents DEB: the package holds only its own paths, dkms.conf with
+# the version filled in, and the core alone (no test or example module).
+deb_contents() {
+	local deb=$1 version files bad
+
+	version=$(cat VERSION)
+	files=$(dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|; s|/$||')
+	bad=$(grep -vE "^(/|/usr|/usr/src|/usr/include|/usr/share|/usr/share/doc)$|^/usr/src/sheafcache-$version(/|$)|^/usr/include/sheafcache(/|$)|^/usr/share/doc/sheafcache-dkms(/|$)" <<< "$files" || true)
+	[ -z "$bad" ] || { echo "files outside the package's paths: $bad"; return 1; }
+	! grep -qE 'selftest|torture|bench|example' <<< "$files" ||
+		{ echo "test modules packaged: $files"; return 1; }
+	for f in /usr/src/sheafcache-$version/dkms.conf /usr/src/sheafcache-$version/sheafcache.h \
+		 /usr/include/sheafcache/sheafcache.h /usr/include/sheafcache/sheafcache_upstream.h \
+		 /usr/share/doc/sheafcache-dkms/copyright /usr/share/doc/sheafcache-dkms/changelog.gz; do
+		grep -qx "$f" <<< "$files" || { echo "missing $f"; return 1; }
+	done
+	dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/src/sheafcache-$version/dkms.conf" |
+		grep -qx "PACKAGE_VERSION=\"$version\"" ||
+		{ echo "dkms.conf: no PACKAGE_VERSION=\"$version\""; return 1; }
+	[ "$(dpkg-deb -f "$deb" Version)" = "$version" ] ||
+		{ echo "package version $(dpkg-deb -f "$deb" Version), VERSION $version"; return 1; }
+}
+
+# dkms_build SCRATCH KVER: the package's files in SCRATCH, and DKMS's
+# add, build and install for KVER there, as the package's postinst runs
+# them, in trees of its own (and its own signing key): the host's DKMS
+# state and /lib/modules are not touched.
+dkms_build() {
+	local s=$1 kver=$2 version trees
+
+	version=$(cat VERSION)
+	trees=(--dkmstree "$s/var/lib/dkms" --sourcetree "$s/usr/src"
+	       --installtree "$s/lib/modules")
+	mkdir -p "$s/var/lib/dkms" "$s/lib/modules/$kver"
+	export mok_signing_key=$s/mok.key mok_certificate=$s/mok.pub
+	if ! { dkms add "${trees[@]}" -m sheafcache -v "$version" &&
+	       dkms build "${trees[@]}" -m sheafcache -v "$version" -k "$kver" &&
+	       dkms install "${trees[@]}" --no-depmod -m sheafcache -v "$version" -k "$kver"; }; then
+		tail -n 20 "$s/var/lib/dkms/sheafcache/$version/build/make.log" 2>/dev/null
+		return 1
+	fi
+	[ -f "$s/var/lib/dkms/sheafcache/kernel-$kver-x86_64/Module.symvers" ] ||
+		{ echo "no Module.symvers for clients"; return 1; }
+}
+
+# dkms_client SCRATCH KVER: the example module built as a client outside
+# the tree, as the documentation's recipe says: the installed headers and
+# the DKMS build's Module.symvers, nothing of the project's tree.
+dkms_client() {
+	local s=$1 kver=$2 c=$1/client
+
+	rm -rf "$c"
+	mkdir -p "$c/selftest"
+	cp examples/sheafcache_example.c "$c/"
+	cp selftest/sc_test.h "$c/selftest/"
+	# shellcheck disable=SC2016 # $(src) is kbuild's
+	printf 'obj-m += sheafcache_example.o\nccflags-y += -I$(src)\n' > "$c/Kbuild"
+	make -C "/lib/modules/$kver/build" M="$c" \
+		ccflags-y="-I$s/usr/include/sheafcache" \
+		KBUILD_EXTRA_SYMBOLS="$s/var/lib/dkms/sheafcache/kernel-$kver-x86_64/Module.symvers" \
+		modules W=1 2>&1 | tee "$c/build.log" | grep -iE 'warning|error' && return 1
+	[ -f "$c/sheafcache_example.ko" ]
+}
+
+# dkms_check LINE OUT: the Debian package from a clean tree, DKMS's build
+# of it for LINE's kernel, a client built against what it installed, and
+# a guest booted with the DKMS-built core, the selftest of OUT's build
+# and the client. One result each, the boot's as for any other.
+dkms_check() {
+	local line=$1 kver s=$top/build/dkms deb m
+
+	kver=$(basename "$(dirname "$(field KDIR "$line")")")
+	rm -rf "$s"
+	mkdir -p "$s/modules/src"
+	run "deb: make deb" bash scripts/deb.sh build "$s/deb"
+	deb=$(find "$s/deb" -name 'sheafcache-dkms_*.deb' 2>/dev/null | sed -n 1p)
+	[ -n "$deb" ] || return 0
+	run "deb: contents" deb_contents "$deb"
+	dpkg-deb -x "$deb" "$s/root"
+	run "dkms: build for $kver" dkms_build "$s/root" "$kver"
+	run "dkms: client against the installed headers and Module.symvers" \
+		dkms_client "$s/root" "$kver"
+	m=$(find "$s/root/lib/modules/$kver" -name 'sheafcache.ko*' | sed -n 1p)
+	[ -n "$m" ] && [ -f "$s/root/client/sheafcache_example.ko" ] || return 0
+	case $m in
+	*.xz) xz -dc "$m" > "$s/modules/src/sheafcache.ko" ;;
+	*) cp "$m" "$s/modules/src/sheafcache.ko" ;;
+	esac
+	cp "$2/src/selftest/sheafcache_selftest.ko" "$s/root/client/sheafcache_example.ko" \
+		"$s/modules/src/"
+	boot_and_judge "$line" "$s/modules" scripts/guest/dkms.sh "$(field NAME "$line")-dkms"
+}
