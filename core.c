@@ -53,6 +53,8 @@
 #include <linux/workqueue.h>
 
 #include "core.h"
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 #ifdef CONFIG_FAULT_INJECTION
 /* Fails our own sheaf allocations: debugfs sheafcache/fail_sheaf_alloc. */
@@ -330,6 +332,7 @@ int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 	}
 	sheaf->size += want;
 	sc_stat_add(sc, SC_REFILL, want);
+	trace_sheafcache_refill(sc, want);
 	return 0;
 }
 
@@ -376,6 +379,7 @@ void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
 		sc_pfmemalloc_out(sc, -sc_count_pfmemalloc(sheaf, 0));
 	sc_kmem_free_bulk(sc->base, sheaf->size, sheaf->objects);
 	sc_stat_add(sc, SC_FLUSH, sheaf->size);
+	trace_sheafcache_flush(sc, sheaf->size);
 	sheaf->size = 0;
 	sheaf->flush = 0;
 }
@@ -616,6 +620,7 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 		return pcp;
 	}
 	sc_stat(sc, SC_BARN_GET_FAIL);
+	trace_sheafcache_barn_get_fail(sc, numa_mem_id());
 
 	/* A batch from the base takes long: not with IRQs off. */
 	if (irqs_disabled()) {
@@ -905,6 +910,7 @@ static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
 		if (empty)
 			barn_put_empty(sc, barn, empty);
 		sc_stat(sc, SC_BARN_PUT_FAIL);
+		trace_sheafcache_barn_put_fail(sc, numa_mem_id());
 		/* A batch to the base takes long: not with IRQs off. */
 		if (irqs_disabled()) {
 			sc_exit(pcp);
