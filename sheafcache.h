@@ -501,7 +501,9 @@ unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc);
  * @sc: the cache
  *
  * Context: any context.
- * Return: the sheaf capacity chosen at creation.
+ * Return: the sheaf capacity chosen at creation, or the one root set
+ * since in /sys/kernel/sheafcache/<name>/capacity (never below the
+ * sheaf_capacity asked for at creation).
  */
 unsigned int sheaf_cache_capacity(const struct sheaf_cache *sc);
 

@@ -22,6 +22,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
+#include <linux/kernel.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/module.h>
@@ -78,42 +79,49 @@ static struct sheaf_cache *sc_of(struct kobject *kobj)
  */
 
 /**
- * struct sc_resheave - one CPU's new main sheaf
+ * struct sc_resheave - one CPU's change of sheaves
  * @sc: the cache
  * @fresh: an empty sheaf of the new capacity; NULL once installed
+ * @old: the CPU's main and spare it replaced, to be flushed and freed
  */
 struct sc_resheave {
 	struct sheaf_cache *sc;
 	struct sheaf *fresh;
+	struct sheaf *old[2];
 };
 
 /*
  * Give a CPU an empty main of the new capacity, if its own is not, and
- * no spare; what the old ones held goes to the base. Runs on that CPU
- * (work_on_cpu()), or for an offline CPU anywhere: its sheaves are idle.
+ * no spare of another: the section held (work_on_cpu()), or the CPU
+ * offline, its sheaves idle.
  */
 static void sc_resheave_cpu(struct sc_resheave *r, struct sc_cpu *pcp)
 {
-	struct sheaf *main = NULL, *spare;
+	unsigned int capacity = r->sc->next_capacity;
 
-	if (pcp->main->capacity != r->sc->next_capacity) {
-		main = pcp->main;
+	if (pcp->main->capacity != capacity) {
+		r->old[0] = pcp->main;
 		pcp->main = r->fresh;
 		r->fresh = NULL;
 	}
-	spare = pcp->spare;
-	if (spare && spare->capacity == r->sc->next_capacity)
-		spare = NULL;
-	else
+	if (pcp->spare && pcp->spare->capacity != capacity) {
+		r->old[1] = pcp->spare;
 		pcp->spare = NULL;
-	if (main)
-		sc_flush(r->sc, main);
-	if (spare)
-		sc_flush(r->sc, spare);
-	if (main)
-		sc_sheaf_free(r->sc, main);
-	if (spare)
-		sc_sheaf_free(r->sc, spare);
+	}
+}
+
+/* What the old sheaves held goes to the base, outside the section. */
+static void sc_resheave_retire(struct sc_resheave *r)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(r->old); i++) {
+		if (!r->old[i])
+			continue;
+		sc_flush(r->sc, r->old[i]);
+		sc_sheaf_free(r->sc, r->old[i]);
+		r->old[i] = NULL;
+	}
 }
 
 static long sc_resheave_this_cpu(void *arg)
@@ -126,6 +134,7 @@ static long sc_resheave_this_cpu(void *arg)
 		return -EBUSY;
 	sc_resheave_cpu(r, container_of(tl, struct sc_cpu, lock));
 	sc_local_unlock(tl);
+	sc_resheave_retire(r);
 	return 0;
 }
 
@@ -171,10 +180,12 @@ static int sc_resheave_cpus(struct sheaf_cache *sc, struct sc_resheave *r)
 
 	cpus_read_lock();
 	for_each_possible_cpu(cpu) {
-		if (!cpu_online(cpu))
+		if (!cpu_online(cpu)) {
 			sc_resheave_cpu(&r[cpu], per_cpu_ptr(sc->cpu, cpu));
-		else if (work_on_cpu(cpu, sc_resheave_this_cpu, &r[cpu]))
+			sc_resheave_retire(&r[cpu]);
+		} else if (work_on_cpu(cpu, sc_resheave_this_cpu, &r[cpu])) {
 			err = -EBUSY;
+		}
 	}
 	cpus_read_unlock();
 	return err;
