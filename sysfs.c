@@ -35,6 +35,7 @@
 #include <linux/workqueue.h>
 
 #include "core.h"
+#include "trace.h"
 
 /* From VERSION (Kbuild), as DKMS and the Debian package have it. */
 MODULE_VERSION(SHEAFCACHE_VERSION);
@@ -220,8 +221,10 @@ static int sc_set_capacity(struct sheaf_cache *sc, unsigned int capacity)
 	 * keeps sheaves of the old capacity: then the lower of the two
 	 * stays, which fits every sheaf.
 	 */
-	if (!err)
+	if (!err) {
 		WRITE_ONCE(sc->capacity, capacity);
+		trace_sheafcache_capacity(sc, old, capacity);
+	}
 	return err;
 }
 

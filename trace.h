@@ -4,7 +4,8 @@
  * only (refills and flushes, the barns' failures, prefilled sheaves), so
  * that the fast paths carry no tracepoint at all. Each event names its
  * cache and the CPU it ran on; the counts match the counters of the same
- * names in /sys/kernel/sheafcache/<cache>/.
+ * names in /sys/kernel/sheafcache/<cache>/. A capacity change made in
+ * sysfs has its event too.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM sheafcache
@@ -109,6 +110,23 @@ DEFINE_EVENT(sheafcache_sheaf, sheafcache_return,
 	     TP_PROTO(struct sheaf_cache *sc, unsigned int requested,
 		      unsigned int given, bool oversize, bool fast),
 	     TP_ARGS(sc, requested, given, oversize, fast));
+
+/* The capacity changed, written in sysfs: from @old to @capacity. */
+TRACE_EVENT(sheafcache_capacity,
+	    TP_PROTO(struct sheaf_cache *sc, unsigned int old,
+		     unsigned int capacity),
+	    TP_ARGS(sc, old, capacity),
+	    TP_STRUCT__entry(__array(char, name, SHEAF_CACHE_NAME_MAX + 1)
+			     __field(int, cpu)
+			     __field(unsigned int, old)
+			     __field(unsigned int, capacity)),
+	    TP_fast_assign(strscpy(__entry->name, sc->name,
+				   sizeof(__entry->name));
+			   __entry->cpu = raw_smp_processor_id();
+			   __entry->old = old;
+			   __entry->capacity = capacity;),
+	    TP_printk("%s cpu=%d old=%u capacity=%u", __entry->name,
+		      __entry->cpu, __entry->old, __entry->capacity));
 
 #endif /* _SHEAFCACHE_TRACE_H */
 

@@ -5,7 +5,8 @@
 # guaranteed inserts: prefills, refills, returns), then the cache is
 # shrunk; the events of that cache must match its counters exactly:
 # the objects of sheafcache_refill and sheafcache_flush, the number of
-# barn failures, of fast prefills and of returns, fast and all.
+# barn failures, of fast prefills and of returns, fast and all; and a
+# capacity written in sysfs has its sheafcache_capacity event.
 #
 # scenario: min-docs=1
 # Where: 6.1, 6.12 and 7.3, whose tracefs and TRACE_EVENT differ
@@ -23,7 +24,9 @@ echo 1 > $T/events/sheafcache/enable || step_failed TRACE "cannot enable the eve
 echo 1 > $T/tracing_on
 load sheafcache_example
 d=/sys/kernel/sheafcache/example_flow
+cap=$(cat $d/capacity)
 echo 1 > $d/shrink
+echo 7 > $d/capacity
 echo 0 > $T/tracing_on
 
 grep -h overrun $T/per_cpu/cpu*/stats | grep -qv 'overrun: 0' &&
@@ -61,6 +64,8 @@ same "fast prefills" "$(events sheafcache_prefill fast=1)" "$(counter prefill_fa
 same "fast returns" "$(events sheafcache_return fast=1)" "$(counter return_fast)"
 same "returns" "$(events sheafcache_return)" \
 	"$(($(counter return_fast) + $(counter return_slow)))"
+grep -q " sheafcache_capacity: example_flow cpu=[0-9]* old=$cap capacity=7\$" $ev ||
+	step_failed TRACE "no capacity event $cap -> 7: $(grep capacity $ev)"
 [ "$(objects sheafcache_refill)" -gt 0 ] && [ "$(objects sheafcache_flush)" -gt 0 ] &&
 	[ "$(events sheafcache_prefill)" -gt 0 ] ||
 	step_failed TRACE "the example exercised too little: $(sort $ev | head -3)"
