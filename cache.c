@@ -280,7 +280,7 @@ static int sc_alloc_sheaves(struct sheaf_cache *sc)
 		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
 
 		local_trylock_init(&pcp->lock);
-		pcp->main = sc_sheaf_alloc(sc, GFP_KERNEL, sc->capacity);
+		pcp->main = sc_sheaf_alloc(sc, GFP_KERNEL, sc->next_capacity);
 		if (!pcp->main)
 			return -ENOMEM;
 	}
@@ -338,6 +338,8 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 	sc->object_size = kmem_cache_size(base);
 	sc->capacity = a->sheaf_capacity ?:
 		       sc_default_capacity(sc->object_size);
+	sc->next_capacity = sc->capacity;
+	sc->min_capacity = a->sheaf_capacity;
 	sc->max_full = a->max_full_sheaves ?:
 		       sc_default_max_full(sc->object_size);
 	sc->max_empty = a->max_empty_sheaves ?: SC_DEFAULT_BARN_LIMIT;
@@ -387,6 +389,7 @@ static struct sheaf_cache *sc_register(struct sheaf_cache *sc)
 	list_add(&sc->list, &sc_caches);
 	hash_add_rcu(sc_by_base, &sc->base_node, (unsigned long)sc->base);
 	sc_debugfs_add(sc);
+	sc_sysfs_add(sc);
 	return sc;
 
 remove_cpuhp:
@@ -498,6 +501,7 @@ void sheaf_cache_destroy(struct sheaf_cache *sc)
 	if (!sc)
 		return;
 	might_sleep();
+	sc_sysfs_remove(sc);
 	sc_debugfs_remove(sc);
 	sc_shrinker_destroy(sc->shrinker);
 	cpuhp_state_remove_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
@@ -592,6 +596,7 @@ static int __init sheafcache_init(void)
 	sc_spans_init();
 	register_memory_notifier(&sc_memory_nb);
 	sc_debugfs_init();
+	sc_sysfs_init();
 	return 0;
 }
 
@@ -603,6 +608,7 @@ static void __exit sheafcache_exit(void)
 	WARN_ON(!list_empty(&sc_caches));
 	list_for_each_entry_safe(sc, tmp, &sc_zombies, list)
 		sc_free(sc);
+	sc_sysfs_exit();
 	sc_debugfs_exit();
 	unregister_memory_notifier(&sc_memory_nb);
 	cpuhp_remove_multi_state(sc_cpuhp_state);

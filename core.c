@@ -53,6 +53,8 @@
 #include <linux/workqueue.h>
 
 #include "core.h"
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 #ifdef CONFIG_FAULT_INJECTION
 /* Fails our own sheaf allocations: debugfs sheafcache/fail_sheaf_alloc. */
@@ -333,6 +335,7 @@ int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 	}
 	sheaf->size += want;
 	sc_stat_add(sc, SC_REFILL, want);
+	trace_sheafcache_refill(sc, want);
 	return 0;
 }
 
@@ -389,6 +392,7 @@ void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
 		sc_pfmemalloc_out(sc, -sc_count_pfmemalloc(sheaf, 0));
 	sc_kmem_free_bulk(sc->base, sheaf->size, sheaf->objects);
 	sc_stat_add(sc, SC_FLUSH, sheaf->size);
+	trace_sheafcache_flush(sc, sheaf->size);
 	sheaf->size = 0;
 	sheaf->flush = 0;
 }
@@ -413,14 +417,18 @@ static struct sheaf *barn_take(struct sc_barn *barn, bool full)
 	return sheaf;
 }
 
-/* Add @sheaf to the barn's full or empty list unless it holds @limit. */
-static bool barn_add(struct sc_barn *barn, struct sheaf *sheaf, bool full,
-		     unsigned int limit)
+/*
+ * Add @sheaf to the barn's full or empty list unless it holds @limit, or
+ * the sheaf is of a capacity the cache no longer makes: the barns hold
+ * only sheaves every CPU may take (see sc_set_capacity()).
+ */
+static bool barn_add(struct sheaf_cache *sc, struct sc_barn *barn,
+		     struct sheaf *sheaf, bool full, unsigned int limit)
 {
 	unsigned int *nr = full ? &barn->nr_full : &barn->nr_empty;
 
 	lockdep_assert_held(&barn->lock);
-	if (*nr >= limit)
+	if (*nr >= limit || sheaf->capacity != READ_ONCE(sc->next_capacity))
 		return false;
 	list_add(&sheaf->barn_list, full ? &barn->full : &barn->empty);
 	(*nr)++;
@@ -448,13 +456,16 @@ void barn_put_empty(struct sheaf_cache *sc, struct sc_barn *barn,
 	bool kept;
 
 	spin_lock_irqsave(&barn->lock, flags);
-	kept = barn_add(barn, sheaf, false, sc->max_empty);
+	kept = barn_add(sc, barn, sheaf, false, READ_ONCE(sc->max_empty));
 	spin_unlock_irqrestore(&barn->lock, flags);
 	if (!kept)
 		sc_sheaf_free(sc, sheaf);
 }
 
-/* Store a full sheaf; false at the limit unless @force (lost races). */
+/*
+ * Store a full sheaf; false at the limit unless @force (lost races), and
+ * for a sheaf of a retired capacity even then.
+ */
 bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
 		   struct sheaf *sheaf, bool force)
 {
@@ -462,7 +473,8 @@ bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
 	bool ok;
 
 	spin_lock_irqsave(&barn->lock, flags);
-	ok = barn_add(barn, sheaf, true, force ? UINT_MAX : sc->max_full);
+	ok = barn_add(sc, barn, sheaf, true,
+		      force ? UINT_MAX : READ_ONCE(sc->max_full));
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return ok;
 }
@@ -481,7 +493,7 @@ static struct sheaf *barn_replace_empty(struct sheaf_cache *sc,
 	spin_lock_irqsave(&barn->lock, flags);
 	full = barn_take(barn, true);
 	if (full)
-		kept = barn_add(barn, empty, false, sc->max_empty);
+		kept = barn_add(sc, barn, empty, false, READ_ONCE(sc->max_empty));
 	spin_unlock_irqrestore(&barn->lock, flags);
 	if (full && !kept)
 		sc_sheaf_free(sc, empty);
@@ -550,7 +562,7 @@ static struct sheaf *sc_get_filled(struct sheaf_cache *sc,
 	if (!sheaf)
 		sheaf = barn_get_empty(barn);
 	if (!sheaf)
-		sheaf = sc_sheaf_alloc(sc, gfp, sc->capacity);
+		sheaf = sc_sheaf_alloc(sc, gfp, READ_ONCE(sc->next_capacity));
 	if (!sheaf)
 		return NULL;
 	if (!sc_refill(sc, sheaf, sc_fill_gfp(sc, gfp) & ~__GFP_NOFAIL))
@@ -559,16 +571,29 @@ static struct sheaf *sc_get_filled(struct sheaf_cache *sc,
 	return NULL;
 }
 
+/* Give back a sheaf that no barn took: its objects and itself. */
+static void sc_sheaf_retire(struct sheaf_cache *sc, struct sheaf *sheaf)
+{
+	sc_flush(sc, sheaf);
+	sc_sheaf_free(sc, sheaf);
+}
+
 /*
  * Install a full sheaf filled outside the section. Meanwhile we may have
  * been migrated or raced, so put it where it fits; main is not empty on
- * return.
+ * return. Or the capacity changed meanwhile: then no CPU may take the
+ * sheaf, and NULL with the section released sends the caller to the base.
  */
 static struct sc_cpu *sc_install_full(struct sheaf_cache *sc,
 				      struct sc_cpu *pcp, struct sheaf *full)
 {
 	struct sc_barn *barn = sc_local_barn(sc);
 
+	if (unlikely(full->capacity != READ_ONCE(sc->next_capacity))) {
+		sc_exit(pcp);
+		sc_sheaf_retire(sc, full);
+		return NULL;
+	}
 	if (!pcp->main->size) {
 		barn_put_empty(sc, barn, pcp->main);
 		pcp->main = full;
@@ -577,8 +602,9 @@ static struct sc_cpu *sc_install_full(struct sheaf_cache *sc,
 	} else if (!pcp->spare->size) {
 		barn_put_empty(sc, barn, pcp->spare);
 		pcp->spare = full;
-	} else {
-		barn_put_full(sc, barn, full, true);
+	} else if (!barn_put_full(sc, barn, full, true)) {
+		/* Main has objects: flushed here, as sc_free_slow() may. */
+		sc_sheaf_retire(sc, full);
 	}
 	return pcp;
 }
@@ -607,6 +633,7 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 		return pcp;
 	}
 	sc_stat(sc, SC_BARN_GET_FAIL);
+	trace_sheafcache_barn_get_fail(sc, numa_mem_id());
 
 	/* A batch from the base takes long: not with IRQs off. */
 	if (irqs_disabled()) {
@@ -625,7 +652,8 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 		return NULL;
 
 	if (unlikely(!sc_enter(sc, &pcp))) {
-		barn_put_full(sc, barn, full, true);
+		if (!barn_put_full(sc, barn, full, true))
+			sc_sheaf_retire(sc, full);
 		return NULL;
 	}
 	return sc_install_full(sc, pcp, full);
@@ -882,7 +910,8 @@ static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
 	if (!spare || READ_ONCE(barn->nr_full) < sc->max_full) {
 		empty = barn_get_empty(barn);
 		if (!empty)
-			empty = sc_sheaf_alloc(sc, GFP_NOWAIT, sc->capacity);
+			empty = sc_sheaf_alloc(sc, GFP_NOWAIT,
+					       READ_ONCE(sc->next_capacity));
 	}
 	if (empty && !spare) {
 		pcp->spare = pcp->main;
@@ -894,6 +923,7 @@ static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
 		if (empty)
 			barn_put_empty(sc, barn, empty);
 		sc_stat(sc, SC_BARN_PUT_FAIL);
+		trace_sheafcache_barn_put_fail(sc, numa_mem_id());
 		/* A batch to the base takes long: not with IRQs off. */
 		if (irqs_disabled()) {
 			sc_exit(pcp);
@@ -928,7 +958,7 @@ static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj,
 		return;
 	}
 	if ((static_branch_unlikely(&sc_numa) && !sc_in_local_span(obj)) ||
-	    unlikely(pcp->main->size == sc->capacity)) {
+	    unlikely(pcp->main->size >= sc->capacity)) {
 		sc_free_slow(sc, pcp, obj);
 		return;
 	}

@@ -3,13 +3,17 @@
  * sheafcache debugfs: /sys/kernel/debug/sheafcache/<name>/
  *
  *   stats    event counters, "<name> <total> C0=<n> C1=<n> ..." as SLUB
- *            prints its own; write 0 to clear them
+ *            prints its own
  *   sheaves  each CPU's main and spare fill, each node's barn
  *   cached   objects and bytes held for reuse, and the sheaves holding them
- *   shrink   write 1 to give every cached object back to the base
  *
- * and, on kernels with CONFIG_FAULT_INJECTION_DEBUG_FS, the usual fault
- * attributes in /sys/kernel/debug/sheafcache/fail_sheaf_alloc/.
+ * Every file is mode 0400 with no write, ioctl or mmap: lockdown's
+ * integrity mode (Secure Boot) refuses any other debugfs file even for
+ * reading (debugfs_locked_down()). Clearing the counters, shrinking and
+ * tuning are in sysfs (sysfs.c). The one exception is, on kernels with
+ * CONFIG_FAULT_INJECTION_DEBUG_FS, the usual fault attributes in
+ * /sys/kernel/debug/sheafcache/fail_sheaf_alloc/, which the kernel makes
+ * only in debugfs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,11 +24,10 @@
 #include <linux/nodemask.h>
 #include <linux/overflow.h>
 #include <linux/seq_file.h>
-#include <linux/uaccess.h>
 
 #include "internal.h"
 
-static const char * const sc_stat_names[] = {
+const char * const sc_stat_names[] = {
 	[SC_ALLOC_FAST]		= "alloc_fast",
 	[SC_ALLOC_SLOW]		= "alloc_slow",
 	[SC_FREE_FAST]		= "free_fast",
@@ -47,7 +50,7 @@ static const char * const sc_stat_names[] = {
 	[SC_RETURN_FAST]	= "return_fast",
 	[SC_RETURN_SLOW]	= "return_slow",
 	[SC_CPU_DEAD]		= "cpu_dead",
-	[SC_SHRINK]		= "shrink",
+	[SC_SHRINK]		= "shrunk",
 	[SC_SHEAF_ALLOC_FAIL]	= "sheaf_alloc_fail",
 	[SC_FREE_REMOTE]	= "free_remote",
 	[SC_ALLOC_REMOTE]	= "alloc_remote",
@@ -88,52 +91,7 @@ static int stats_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int stats_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, stats_show, inode->i_private);
-}
-
-/*
- * The writable files take one number, and only one value of it means
- * anything: 0 if the user wrote @want, else an error for write() to
- * return.
- */
-static int sc_write_command(const char __user *buf, size_t count,
-			    unsigned int want)
-{
-	unsigned int val;
-	int err;
-
-	err = kstrtouint_from_user(buf, count, 0, &val);
-	if (err)
-		return err;
-	return val == want ? 0 : -EINVAL;
-}
-
-/* Only "0" is meaningful: clear the counters, as SLUB's stat files do. */
-static ssize_t stats_write(struct file *file, const char __user *buf,
-			   size_t count, loff_t *ppos)
-{
-	struct sheaf_cache *sc = file_inode(file)->i_private;
-	int cpu, err;
-
-	err = sc_write_command(buf, count, 0);
-	if (err)
-		return err;
-	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(sc->cpu, cpu)->stat, 0,
-		       sizeof(per_cpu_ptr(sc->cpu, cpu)->stat));
-	return count;
-}
-
-static const struct file_operations stats_fops = {
-	.owner		= THIS_MODULE,
-	.open		= stats_open,
-	.read		= seq_read,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-	.write		= stats_write,
-};
+DEFINE_SHOW_ATTRIBUTE(stats);
 
 static void sheaf_show(struct seq_file *m, const char *what,
 		       struct sheaf *sheaf)
@@ -194,35 +152,14 @@ static int cached_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(cached);
 
-static ssize_t shrink_write(struct file *file, const char __user *buf,
-			    size_t count, loff_t *ppos)
-{
-	struct sheaf_cache *sc = file_inode(file)->i_private;
-	int err;
-
-	err = sc_write_command(buf, count, 1);
-	if (err)
-		return err;
-	sheaf_cache_shrink(sc);
-	return count;
-}
-
-static const struct file_operations shrink_fops = {
-	.owner	= THIS_MODULE,
-	.open	= simple_open,
-	.write	= shrink_write,
-	.llseek	= noop_llseek,
-};
-
 void sc_debugfs_add(struct sheaf_cache *sc)
 {
 	struct dentry *dir;
 
 	dir = debugfs_create_dir(sc->name, sc_debugfs_root);
-	debugfs_create_file("stats", 0600, dir, sc, &stats_fops);
+	debugfs_create_file("stats", 0400, dir, sc, &stats_fops);
 	debugfs_create_file("sheaves", 0400, dir, sc, &sheaves_fops);
 	debugfs_create_file("cached", 0400, dir, sc, &cached_fops);
-	debugfs_create_file("shrink", 0200, dir, sc, &shrink_fops);
 	sc->debugfs = dir;
 }
 

@@ -110,7 +110,14 @@ struct sc_cpu {
  *	it: SC_CHECK_* bits, plus the number of
  *	pfmemalloc objects this cache handed out and has not seen back
  * @base: the kmem_cache behind the sheaves
- * @capacity: objects per regular sheaf
+ * @capacity: objects per regular sheaf: where the free paths call main
+ *	full. Never above the capacity of any CPU's main or spare, which is
+ *	what lets sc_set_capacity() change it under load
+ * @next_capacity: capacity of the sheaves being made, and the only one
+ *	the barns and the CPUs take; equal to @capacity except while
+ *	sc_set_capacity() raises it
+ * @min_capacity: the creator's sheaf_capacity: reservations of that size
+ *	must stay regular, so @capacity never goes below it
  * @object_size: size of the objects, for zeroing
  * @init_on_alloc: zero every object handed out (init_on_alloc rules)
  * @init_on_free: zero every object taken back (init_on_free rules)
@@ -134,6 +141,8 @@ struct sc_cpu {
  * @cpuhp_node: CPU hotplug instance
  * @shrinker: gives barn sheaves back under memory pressure
  * @debugfs: the cache's debugfs directory
+ * @sysfs: the cache's directory in /sys/kernel/sheafcache
+ * @sysfs_list: link in the list /proc/sheafinfo shows
  * @name: name of the cache
  */
 struct sheaf_cache {
@@ -142,6 +151,8 @@ struct sheaf_cache {
 	atomic_long_t free_check;
 	struct kmem_cache *base;
 	unsigned int capacity;
+	unsigned int next_capacity;
+	unsigned int min_capacity;
 	unsigned int object_size;
 	bool init_on_alloc;
 	bool init_on_free;
@@ -165,6 +176,8 @@ struct sheaf_cache {
 	struct hlist_node cpuhp_node;
 	struct shrinker *shrinker;
 	struct dentry *debugfs;
+	struct kobject *sysfs;
+	struct list_head sysfs_list;
 	char name[SHEAF_CACHE_NAME_MAX + 1];
 };
 
@@ -177,6 +190,15 @@ void sc_kmem_free_bulk(struct kmem_cache *s, size_t n, void **p);
 #ifdef CONFIG_FAULT_INJECTION
 extern struct fault_attr sc_fail_sheaf_alloc;
 #endif
+
+/* debugfs.c: the counters' names, in enum sheaf_cache_stat_item order */
+extern const char * const sc_stat_names[];
+
+/* sysfs.c: /sys/kernel/sheafcache and /proc/sheafinfo */
+void sc_sysfs_init(void);
+void sc_sysfs_exit(void);
+void sc_sysfs_add(struct sheaf_cache *sc);
+void sc_sysfs_remove(struct sheaf_cache *sc);
 
 /* debugfs.c */
 #ifdef CONFIG_DEBUG_FS

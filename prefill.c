@@ -30,6 +30,7 @@
 #include <linux/workqueue.h>
 
 #include "core.h"
+#include "trace.h"
 
 /* ===== Prefilled sheaves ============================================== */
 
@@ -155,7 +156,8 @@ sc_prefill_accounted(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 	if (!sc->accounted &&
 	    !(atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT))
 		atomic_long_or(SC_CHECK_ACCOUNT, &sc->free_check);
-	return sc_prefill_new(sc, gfp, NULL, max(size, sc->capacity));
+	return sc_prefill_new(sc, gfp, NULL,
+			      max(size, READ_ONCE(sc->next_capacity)));
 }
 
 /*
@@ -188,8 +190,9 @@ sc_prefill_oversize(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 	return sc_prefill_new(sc, gfp, sheaf, size);
 }
 
-struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
-					unsigned int size)
+/* sheaf_cache_prefill_sheaf(); @fast: this CPU's spare served it. */
+static struct sheaf *sc_prefill(struct sheaf_cache *sc, gfp_t gfp,
+				unsigned int size, bool *fast)
 {
 	struct sheaf *sheaf = NULL;
 	struct sc_cpu *pcp;
@@ -208,18 +211,43 @@ struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 		sc_exit(pcp);
 	}
 
+	*fast = sheaf;
 	if (sheaf) {
 		sc_stat(sc, SC_PREFILL_FAST);
 	} else {
 		sc_stat(sc, SC_PREFILL_SLOW);
 		sheaf = barn_get_full_or_empty(sc_local_barn(sc));
-		sc_stat(sc, sheaf && sheaf->size ? SC_BARN_GET : SC_BARN_GET_FAIL);
+		if (sheaf && sheaf->size) {
+			sc_stat(sc, SC_BARN_GET);
+		} else {
+			sc_stat(sc, SC_BARN_GET_FAIL);
+			trace_sheafcache_barn_get_fail(sc, numa_mem_id());
+		}
+	}
+	/* The capacity went below @size meanwhile (sc_set_capacity()). */
+	if (unlikely(sheaf && sheaf->capacity < size)) {
+		sc_flush(sc, sheaf);
+		sc_sheaf_free(sc, sheaf);
+		sheaf = NULL;
 	}
 	if (sheaf)
 		sc_sheaf_clean(sc, sheaf);
 	if (sheaf && sheaf->size >= size)
 		return sc_sheaf_out(sc, sheaf);
-	return sc_prefill_new(sc, gfp, sheaf, sc->capacity);
+	return sc_prefill_new(sc, gfp, sheaf,
+			      max(size, READ_ONCE(sc->next_capacity)));
+}
+
+struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
+					unsigned int size)
+{
+	bool fast = false;
+	struct sheaf *sheaf = sc_prefill(sc, gfp, size, &fast);
+
+	if (sc)
+		trace_sheafcache_prefill(sc, size, sheaf ? sheaf->size : 0,
+					 size > READ_ONCE(sc->capacity), fast);
+	return sheaf;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_prefill_sheaf);
 
@@ -281,7 +309,9 @@ static noinline void sc_return_odd(struct sheaf_cache *sc, struct sheaf *sheaf)
 void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 			      struct sheaf *sheaf)
 {
+	unsigned int size;
 	struct sc_cpu *pcp;
+	bool odd;
 
 	if (!sheaf)
 		return;
@@ -293,11 +323,14 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	}
 	sheaf->cache = NULL;
 	this_cpu_dec(sc->cpu->sheaves_out);
+	size = sheaf->size;
+	odd = sheaf->capacity != READ_ONCE(sc->next_capacity);
 
 	/* Reserve or accounted objects are never cached; the sheaf may be. */
 	if (unlikely(sheaf->flush))
 		sc_flush(sc, sheaf);
-	if (unlikely(sheaf->capacity != sc->capacity || READ_ONCE(sc->dead))) {
+	if (unlikely(odd || READ_ONCE(sc->dead))) {
+		trace_sheafcache_return(sc, 0, size, odd, false);
 		sc_return_odd(sc, sheaf);
 		return;
 	}
@@ -310,13 +343,14 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 		}
 		sc_exit(pcp);
 	}
+	trace_sheafcache_return(sc, 0, size, false, !sheaf);
 	if (sheaf)
 		sc_return_slow(sc, gfp, sheaf);
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_return_sheaf);
 
-int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
-			     struct sheaf **sheafp, unsigned int size)
+static int sc_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
+			   struct sheaf **sheafp, unsigned int size)
 {
 	struct sheaf *sheaf;
 
@@ -347,6 +381,18 @@ int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	sheaf_cache_return_sheaf(sc, gfp, *sheafp);
 	*sheafp = sheaf;
 	return 0;
+}
+
+int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
+			     struct sheaf **sheafp, unsigned int size)
+{
+	int ret = sc_refill_sheaf(sc, gfp, sheafp, size);
+
+	if (ret != -EINVAL)
+		trace_sheafcache_sheaf_refill(sc, size, ret ? 0 : (*sheafp)->size,
+					      size > READ_ONCE(sc->capacity),
+					      false);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_refill_sheaf);
 

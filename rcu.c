@@ -50,10 +50,14 @@ static void sc_rcu_sheaf_home(struct sheaf_cache *sc, struct sheaf *sheaf)
 			if (sc->init_on_free || sc->dirty_tag)
 				for (i = 0; i < sheaf->size; i++)
 					sc_zero(sc, sheaf->objects[i], false);
-			/* A lost race takes the barn one over: harmless. */
-			barn_put_full(sc, barn, sheaf, true);
-			sc_stat(sc, SC_RCU_SHEAF_BARN);
-			return;
+			/*
+			 * A lost race takes the barn one over: harmless. A
+			 * sheaf of a retired capacity is taken by no barn.
+			 */
+			if (barn_put_full(sc, barn, sheaf, true)) {
+				sc_stat(sc, SC_RCU_SHEAF_BARN);
+				return;
+			}
 		}
 	}
 	/* Counted out of free_check already, when they were freed. */
@@ -133,7 +137,7 @@ static bool sc_rcu_get_sheaf(struct sheaf_cache *sc, struct sc_cpu **pcpp)
 		return true;
 	}
 	sc_exit(pcp);
-	sheaf = sc_sheaf_alloc(sc, GFP_NOWAIT, sc->capacity);
+	sheaf = sc_sheaf_alloc(sc, GFP_NOWAIT, READ_ONCE(sc->next_capacity));
 	if (!sheaf)
 		return false;
 	if (!sc_enter(sc, pcpp)) {

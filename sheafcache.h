@@ -19,6 +19,14 @@ struct kmem_cache;
 struct sheaf_cache;
 struct sheaf;
 
+/*
+ * The API's version, for clients to test with #if: raised whenever a
+ * function, flag or counter is added. 1: this header, with the bulk
+ * calls, sheafcache_upstream.h and the sysfs statistics. Independent of
+ * the module's version (modinfo), which also counts fixes.
+ */
+#define SHEAF_CACHE_API_VERSION		1
+
 /* Longest cache name, without the terminating NUL. */
 #define SHEAF_CACHE_NAME_MAX	31
 /*
@@ -495,7 +503,9 @@ unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc);
  * @sc: the cache
  *
  * Context: any context.
- * Return: the sheaf capacity chosen at creation.
+ * Return: the sheaf capacity chosen at creation, or the one root set
+ * since in /sys/kernel/sheafcache/<name>/capacity (never below the
+ * sheaf_capacity asked for at creation).
  */
 unsigned int sheaf_cache_capacity(const struct sheaf_cache *sc);
 

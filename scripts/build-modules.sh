@@ -35,8 +35,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # build outputs. Generated *.mod.c files are not sources.
 sources() {
 	(cd "$top" && find . \( -path ./build -o -path ./.git \) -prune -o \
-		-type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
-		! -name '*.mod.c' -print | sed 's|^\./||' | sort)
+		-type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \
+		-o -name VERSION \) ! -name '*.mod.c' -print | sed 's|^\./||' | sort)
 }
 
 mkdir -p "$out"
@@ -57,7 +57,7 @@ while read -r f; do
 done < "$out/sources"
 # Drop sources that are gone from the project, so that they do not linger
 # in the copy.
-(cd "$src" && find . -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
+(cd "$src" && find . -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile -o -name VERSION \) \
 	! -name '*.mod.c' -print | sed 's|^\./||') | sort |
 	comm -23 - "$out/sources" | (cd "$src" && xargs -r rm -f --)
 
@@ -79,4 +79,8 @@ if [ -n "$root" ]; then
 	(cd "$src" && find . -name '*.ko' -exec cp --parents {} "$out/src/" \;)
 	src=$out/src
 fi
+# sheafstat, for the guests: static, as their initramfs has no libc of
+# its own to spare; a host program, so built on the host for every kernel.
+make -s -C "$top/tools/sheafstat" O="$(cd "$out/src" && pwd)" STATIC=1 >> "$log" 2>&1 ||
+	{ echo "build-modules: sheafstat failed to build, see $log" >&2; exit 1; }
 find "$src" -name '*.ko' | sort

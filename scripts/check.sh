@@ -51,6 +51,7 @@ export LC_ALL=C
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/lib.sh
+. scripts/eco.sh
 
 passed=0 failed=0 nr=0 summary=
 check_start=$(date +%s)
@@ -345,6 +346,7 @@ test_kernel() {
 				echo "#   $(basename "$s" .sh)${v:+-$v}"
 			done
 		done
+		echo "#   dkms build$([ "$(field ID "$1")" != 6.12 ] || echo ", client, dkms boot")"
 		return
 	fi
 	t0=$(date +%s)
@@ -354,6 +356,7 @@ test_kernel() {
 		summary+="$name: not booted, the build failed"$'\n'
 		return
 	fi
+	run "modinfo $name" modinfo_check "$out/src/sheafcache.ko"
 	# Sparse once per kernel series, on its first selected kernel (the
 	# generic one in a full run): the flavours of a series compile the
 	# same kernel API, and sparse is a full rebuild of its own. The RT
@@ -385,6 +388,9 @@ test_kernel() {
 				"$name-$(basename "$s" .sh)${v:+-$v}" "$v"
 		done
 	done
+	# The Debian package, DKMS's build for this kernel, and on 6.12 a
+	# client and a boot of the DKMS-built module (scripts/eco.sh).
+	dkms_check "$1" "$out"
 }
 
 # mmss SECONDS: SECONDS as M:SS.
@@ -460,6 +466,18 @@ else
 	t0=$(date +%s)
 	run "checkpatch" style
 	step checkpatch "$t0"
+fi
+# The host-side checks of the ecosystem (scripts/eco.sh).
+if [ -n "$plan" ]; then
+	echo "# sheafstat, kernel-doc, documentation"
+else
+	t0=$(date +%s)
+	sheafstat_check
+	step "sheafstat fixtures" "$t0"
+	t0=$(date +%s)
+	run "kernel-doc -none -Wall" kerneldoc_check
+	run "documentation (Sphinx, kerneldoc)" sphinx_check
+	step "documentation" "$t0"
 fi
 while read -r line <&3; do
 	[ -z "$line" ] || test_kernel "$line"

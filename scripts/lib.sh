@@ -11,7 +11,8 @@ SHEAFCACHE_PKGS="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64
 	linux-headers-6.12-amd64 linux-image-rt-amd64 linux-headers-rt-amd64
 	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
 	linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64 linux-source-6.12
-	qemu-system-x86 busybox-static cpio kmod sparse perl xz-utils"
+	qemu-system-x86 busybox-static cpio kmod sparse perl xz-utils
+	python3-sphinx dkms dh-dkms debhelper dpkg-dev fakeroot"
 
 # ensure_packages PKG...: install what is missing, as root; otherwise say
 # exactly what to install and fail.

@@ -119,6 +119,9 @@ root=$work/root
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,modules,files}
 cp "$busybox" "$root/bin/busybox"
 find "$modules" -name '*.ko' -exec cp {} "$root/modules/" \;
+# sheafstat, if built beside the modules (build-modules.sh links it
+# statically).
+[ ! -x "$modules/sheafstat" ] || cp "$modules/sheafstat" "$root/bin/"
 
 # kmod comes along with its libraries: busybox's insmod would run a
 # failing module's init twice (see scripts/guest/lib.sh, which every

@@ -33,6 +33,7 @@
 extern u64 seed;
 extern unsigned int slab_pct, sheaf_pct;
 extern bool keep;
+extern unsigned int tuned_cap;
 
 /* What the closing "# torture:" line reports, summed over the cases. */
 struct tt_figures {

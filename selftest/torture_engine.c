@@ -573,12 +573,14 @@ static void op_shrink(struct tt_thread *t)
 static void op_peek(struct tt_thread *t)
 {
 	struct sheaf_cache *sc = t->own.sc;
+	unsigned int cap = sheaf_cache_capacity(sc), most = max_t(unsigned int, tuned_cap, CAP);
 	unsigned long limit = (4UL * nr_cpu_ids + MAX_FULL * nr_node_ids) *
-			      CAP;
+			      most;
 
 	if (sheaf_cache_cached_objects(sc) > limit)
 		tt_error(&t->own, "cache holds more than its limits allow");
-	if (sheaf_cache_capacity(sc) != CAP)
+	/* The shell may tune it (tuned_cap), never below the creator's. */
+	if (cap < CAP || cap > most || (!tuned_cap && cap != CAP))
 		tt_error(&t->own, "capacity changed");
 	sheaf_cache_stat(sc, tt_rand(t) % SC_NR_STATS);
 }

@@ -72,6 +72,11 @@ bool keep;
 module_param(keep, bool, 0444);
 MODULE_PARM_DESC(keep, "pressure: keep a filled cache until unload");
 
+unsigned int tuned_cap;
+module_param(tuned_cap, uint, 0444);
+MODULE_PARM_DESC(tuned_cap,
+		 "the shell changes capacity through sysfs, up to this (0: it stays as created)");
+
 SC_TEST_STATE;
 
 struct tt_figures tt_fig;

@@ -3,7 +3,8 @@
 # Module lifecycle: the core and the selftest (its quick cases) loaded and
 # unloaded 50 times in one boot, leaving no debugfs entry and (on the debug
 # kernel) nothing for kmemleak; and the core refusing to unload while a
-# client module uses it. The debugfs files refuse garbage.
+# client module uses it. The writable sysfs files refuse garbage, and
+# debugfs has no writable file but fault injection's.
 #
 # scenario: smp=2
 # scenario: timeout=1500
@@ -33,18 +34,22 @@ load sheafcache
 load sheafcache_example
 rmmod sheafcache 2>/dev/null && step_failed UNLOAD core unloaded under a client
 
-# Garbage into every writable debugfs file is refused; valid input works.
-d=$dir/example_flow
-for f in stats shrink; do
+# Garbage into every writable file is refused; valid input works. They
+# are in sysfs: debugfs has none, so that lockdown leaves it readable.
+d=/sys/kernel/sheafcache/example_flow
+for f in alloc_fast shrink; do
 	for junk in x -1 5 99999999999999999999 "1 2"; do
 		printf '%s' "$junk" > $d/$f 2>/dev/null &&
-			step_failed DEBUGFS "$f took '$junk'"
+			step_failed SYSFS "$f took '$junk'"
 	done
 done
-echo 1 > $d/shrink || step_failed DEBUGFS shrink refused 1
-grep -q '^objects 0$' $d/cached || step_failed SHRINK "$(cat $d/cached)"
-echo 0 > $d/stats || step_failed DEBUGFS stats refused 0
-grep -q '^alloc_fast  *0$' $d/stats || step_failed STATS not cleared
+echo 1 > $d/shrink || step_failed SYSFS shrink refused 1
+grep -q '^objects 0$' $dir/example_flow/cached ||
+	step_failed SHRINK "$(cat $dir/example_flow/cached)"
+echo 0 > $d/alloc_fast || step_failed SYSFS alloc_fast refused 0
+grep -q '^alloc_fast  *0$' $dir/example_flow/stats || step_failed STATS not cleared
+[ -z "$(find $dir -type f -perm +0222 ! -path '*/fail_sheaf_alloc/*')" ] ||
+	step_failed DEBUGFS "writable: $(find $dir -type f -perm +0222 ! -path '*/fail_sheaf_alloc/*')"
 
 unload sheafcache_example sheafcache
 
