@@ -56,36 +56,6 @@ static u64 bench_busy_since(u64 t0, u64 idle0)
 	return busy > idle ? busy - idle : 0;
 }
 
-static noinline u64 rcu_sheaf(struct bench_size *bs,
-			      const struct bench_params *p)
-{
-	unsigned long it;
-	unsigned int i;
-	u64 t0, idle0;
-
-	migrate_disable();
-	idle0 = bench_idle_ns();
-	t0 = ktime_get_ns();
-	for (it = 0; it < p->iters; it++) {
-		for (i = 0; i < p->n; i++) {
-			bench_objs[i] = sheaf_cache_alloc(bs->sc, GFP_KERNEL);
-			if (unlikely(!bench_objs[i]))
-				goto fail;
-		}
-		for (i = 0; i < p->n; i++)
-			sheaf_cache_free_rcu(bs->sc, bench_objs[i]);
-		sheaf_cache_rcu_barrier(bs->sc);
-	}
-	t0 = bench_busy_since(t0, idle0);
-	migrate_enable();
-	return t0;
-fail:
-	while (i--)
-		sheaf_cache_free(bs->sc, bench_objs[i]);
-	migrate_enable();
-	return BENCH_FAIL;
-}
-
 /*
  * What waits for every kfree_rcu() so far: kvfree_rcu_barrier() where a
  * module may call it (6.12); from 6.18 the kfree_rcu() of a cache with
@@ -112,8 +82,13 @@ static void bench_kfree_rcu_barrier(void)
 }
 #endif
 
-static noinline u64 rcu_kfree(struct bench_size *bs,
-			      const struct bench_params *p)
+/*
+ * @p->iters rounds of @p->n objects: allocated, freed through RCU, and
+ * waited for, by sheafcache (@sheaf) or by slab and kfree_rcu(). Inlined
+ * into each side, so that neither pays an indirect call per object.
+ */
+static __always_inline u64 rcu_rounds(struct bench_size *bs,
+				      const struct bench_params *p, bool sheaf)
 {
 	struct bench_rcu_obj *obj;
 	unsigned long it;
@@ -125,24 +100,48 @@ static noinline u64 rcu_kfree(struct bench_size *bs,
 	t0 = ktime_get_ns();
 	for (it = 0; it < p->iters; it++) {
 		for (i = 0; i < p->n; i++) {
-			bench_objs[i] = kmem_cache_alloc(bs->base, GFP_KERNEL);
+			bench_objs[i] = sheaf ?
+				sheaf_cache_alloc(bs->sc, GFP_KERNEL) :
+				kmem_cache_alloc(bs->base, GFP_KERNEL);
 			if (unlikely(!bench_objs[i]))
 				goto fail;
 		}
 		for (i = 0; i < p->n; i++) {
 			obj = bench_objs[i];
-			kfree_rcu(obj, rcu);
+			if (sheaf)
+				sheaf_cache_free_rcu(bs->sc, obj);
+			else
+				kfree_rcu(obj, rcu);
 		}
-		bench_kfree_rcu_barrier();
+		if (sheaf)
+			sheaf_cache_rcu_barrier(bs->sc);
+		else
+			bench_kfree_rcu_barrier();
 	}
 	t0 = bench_busy_since(t0, idle0);
 	migrate_enable();
 	return t0;
 fail:
-	while (i--)
-		kmem_cache_free(bs->base, bench_objs[i]);
+	while (i--) {
+		if (sheaf)
+			sheaf_cache_free(bs->sc, bench_objs[i]);
+		else
+			kmem_cache_free(bs->base, bench_objs[i]);
+	}
 	migrate_enable();
 	return BENCH_FAIL;
+}
+
+static noinline u64 rcu_sheaf(struct bench_size *bs,
+			      const struct bench_params *p)
+{
+	return rcu_rounds(bs, p, true);
+}
+
+static noinline u64 rcu_kfree(struct bench_size *bs,
+			      const struct bench_params *p)
+{
+	return rcu_rounds(bs, p, false);
 }
 
 int case_rcu(struct bench_size *bs)
