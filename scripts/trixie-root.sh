@@ -42,7 +42,7 @@ readonly SUITE=trixie
 readonly SERIES=7.3
 # Bump when the recipe below changes in a way that needs a new root.
 readonly RECIPE=1
-readonly TOOLS="make gcc-14 sparse"
+readonly TOOLS="make gcc-14 gcc sparse dkms openssl"
 
 log() { echo "trixie-root: $*" >&2; }
 die() { echo "trixie-root: error: $*" >&2; exit 1; }
