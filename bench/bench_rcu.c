@@ -22,8 +22,11 @@
 
 #include "bench.h"
 
-/* Objects per round, in sheaves of the cache: the barn holds them all. */
-#define BENCH_RCU_SHEAVES	8
+/*
+ * Objects per round, in sheaves of the cache: as many as a barn takes
+ * back at its default limit, so that the next round reuses them all.
+ */
+#define BENCH_RCU_SHEAVES	10
 
 /* Each CPU's idle time so far, and when its current idle period began. */
 static DEFINE_PER_CPU(u64, bench_idle_total);
