@@ -195,8 +195,11 @@ static int test_null_cache_alloc(void)
 	return 0;
 }
 
-/* Freeing to no cache: the object still goes back to its slab cache. */
-static int test_null_cache_free(void)
+/*
+ * Freeing to no cache with @free: the object still goes back to its slab
+ * cache, through RCU after a grace period, before the call returns.
+ */
+static int null_cache_free(void (*free)(struct sheaf_cache *sc, void *obj))
 {
 	struct sheaf_cache *sc = mk_cache("misuse", base);
 	void *obj;
@@ -206,27 +209,20 @@ static int test_null_cache_free(void)
 	obj = sheaf_cache_alloc(sc, GFP_KERNEL);
 	if (!EXPECT(obj))
 		return 0;
-	sheaf_cache_free(NULL, obj);
+	free(NULL, obj);
 	sheaf_cache_shrink(sc);
 	EXPECT(nothing_lost(0));
 	return 0;
 }
 
-/* The same through RCU: freed after a grace period, before the return. */
+static int test_null_cache_free(void)
+{
+	return null_cache_free(sheaf_cache_free);
+}
+
 static int test_null_cache_free_rcu(void)
 {
-	struct sheaf_cache *sc = mk_cache("misuse", base);
-	void *obj;
-
-	if (IS_ERR(sc))
-		return PTR_ERR(sc);
-	obj = sheaf_cache_alloc(sc, GFP_KERNEL);
-	if (!EXPECT(obj))
-		return 0;
-	sheaf_cache_free_rcu(NULL, obj);
-	sheaf_cache_shrink(sc);
-	EXPECT(nothing_lost(0));
-	return 0;
+	return null_cache_free(sheaf_cache_free_rcu);
 }
 
 /*
