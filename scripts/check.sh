@@ -346,7 +346,10 @@ test_kernel() {
 				echo "#   $(basename "$s" .sh)${v:+-$v}"
 			done
 		done
-		echo "#   dkms build$([ "$(field ID "$1")" != 6.12 ] || echo ", client, dkms boot")"
+		case $(field ID "$1") in
+		debug-*) ;;
+		*) echo "#   dkms build$([ "$(field ID "$1")" != 6.12 ] || echo ", client, dkms boot")" ;;
+		esac
 		return
 	fi
 	t0=$(date +%s)

@@ -242,10 +242,15 @@ dkms_package() {
 # on 6.12 also a client built against what it installed, and a guest
 # booted with the DKMS-built core, the selftest of OUT's build and the
 # client. One result each, the boot's as for any other. The 7.3 kernels'
-# headers live in the trixie root: DKMS builds for them there.
+# headers live in the trixie root: DKMS builds for them there. The debug
+# kernels are left out: DKMS is for the Debian kernels a user installs.
 dkms_check() {
 	local line=$1 kver m s=$top/build/dkms
 
+	# The debug kernels are ours, not Debian's: no package builds for them.
+	case $(field ID "$line") in
+	debug-*) return 0 ;;
+	esac
 	[ -n "$dkms_root" ] || dkms_package
 	[ -n "$dkms_root" ] || return 0
 	kver=$(basename "$(dirname "$(field KDIR "$line")")")
