@@ -181,7 +181,8 @@ dkms_build_in() {
 	trees="--dkmstree $in/var/lib/dkms --sourcetree $in/usr/src --installtree $in/lib/modules"
 	rm -rf "${root:?}$in"
 	mkdir -p "$root$in/var/lib/dkms" "$root$in/lib/modules/$kver"
-	cp -a "$dkms_root/." "$root$in/"
+	# The package's files only: the host's DKMS trees live beside them.
+	cp -a "$dkms_root/usr" "$root$in/"
 	# trixie's DKMS takes the headers, and sign-file, from the install tree.
 	ln -s "/usr/lib/modules/$kver/build" "$root$in/lib/modules/$kver/build"
 	mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
