@@ -568,6 +568,23 @@ unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc)
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_cached_objects);
 
+/* The sheaves the CPUs (main, spare, RCU sheaf) and the barns hold. */
+unsigned long sc_nr_sheaves(struct sheaf_cache *sc)
+{
+	unsigned long n = 0;
+	int cpu, nid;
+
+	for_each_possible_cpu(cpu) {
+		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
+
+		n += 1 + !!READ_ONCE(pcp->spare) + !!READ_ONCE(pcp->rcu_free);
+	}
+	for_each_node(nid)
+		n += READ_ONCE(sc->barns[nid]->nr_full) +
+		     READ_ONCE(sc->barns[nid]->nr_empty);
+	return n;
+}
+
 unsigned int sheaf_cache_capacity(const struct sheaf_cache *sc)
 {
 	return sc ? sc->capacity : 0;

@@ -133,14 +133,7 @@ static int cached_show(struct seq_file *m, void *v)
 {
 	struct sheaf_cache *sc = m->private;
 	unsigned long objects = sheaf_cache_cached_objects(sc);
-	unsigned long sheaves = 0;
-	int cpu, nid;
-
-	for_each_possible_cpu(cpu)
-		sheaves += 1 + !!READ_ONCE(per_cpu_ptr(sc->cpu, cpu)->spare);
-	for_each_node(nid)
-		sheaves += READ_ONCE(sc->barns[nid]->nr_full) +
-			   READ_ONCE(sc->barns[nid]->nr_empty);
+	unsigned long sheaves = sc_nr_sheaves(sc);
 
 	seq_printf(m, "objects %lu\n", objects);
 	seq_printf(m, "bytes %lu\n", objects * sc->object_size);

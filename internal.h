@@ -183,6 +183,8 @@ struct sheaf_cache {
 
 /* core.c */
 struct sheaf_cache *sc_find_base(struct kmem_cache *base);
+/* cache.c: for debugfs and sysfs */
+unsigned long sc_nr_sheaves(struct sheaf_cache *sc);
 /* A base's bulk calls, in any context; all or nothing (0 or -ENOMEM). */
 int sc_kmem_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p);
 void sc_kmem_free_bulk(struct kmem_cache *s, size_t n, void **p);

@@ -230,20 +230,6 @@ static int sc_set_capacity(struct sheaf_cache *sc, unsigned int capacity)
 
 /* ===== Per-cache files ================================================ */
 
-/* The sheaves the CPUs and barns hold. */
-static unsigned long sc_nr_sheaves(struct sheaf_cache *sc)
-{
-	unsigned long n = 0;
-	int cpu, nid;
-
-	for_each_possible_cpu(cpu)
-		n += 1 + !!READ_ONCE(per_cpu_ptr(sc->cpu, cpu)->spare);
-	for_each_node(nid)
-		n += READ_ONCE(sc->barns[nid]->nr_full) +
-		     READ_ONCE(sc->barns[nid]->nr_empty);
-	return n;
-}
-
 #define SC_ATTR_RO(_name)						\
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
