@@ -500,6 +500,29 @@ static struct sheaf *barn_replace_empty(struct sheaf_cache *sc,
 	return full;
 }
 
+/*
+ * Move full sheaves from the barn to @chain, under one hold of its lock,
+ * until they hold @want objects or the barn has none left; the number
+ * of objects moved.
+ */
+unsigned int barn_take_full_chain(struct sc_barn *barn, struct list_head *chain,
+				  unsigned int want)
+{
+	struct sheaf *sheaf;
+	unsigned long flags;
+	unsigned int got = 0;
+
+	if (!READ_ONCE(barn->nr_full))
+		return 0;
+	spin_lock_irqsave(&barn->lock, flags);
+	while (got < want && (sheaf = barn_take(barn, true))) {
+		list_add_tail(&sheaf->barn_list, chain);
+		got += sheaf->size;
+	}
+	spin_unlock_irqrestore(&barn->lock, flags);
+	return got;
+}
+
 /* A full sheaf if there is one, else an empty one, else NULL. */
 struct sheaf *barn_get_full_or_empty(struct sc_barn *barn)
 {
@@ -572,7 +595,7 @@ static struct sheaf *sc_get_filled(struct sheaf_cache *sc,
 }
 
 /* Give back a sheaf that no barn took: its objects and itself. */
-static void sc_sheaf_retire(struct sheaf_cache *sc, struct sheaf *sheaf)
+void sc_sheaf_retire(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
 	sc_flush(sc, sheaf);
 	sc_sheaf_free(sc, sheaf);

@@ -197,6 +197,7 @@ bool sc_may_cache(const void *obj);
 struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
 			     unsigned int capacity);
 void sc_sheaf_free(struct sheaf_cache *sc, struct sheaf *sheaf);
+void sc_sheaf_retire(struct sheaf_cache *sc, struct sheaf *sheaf);
 gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp);
 int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp);
 int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp);
@@ -204,6 +205,8 @@ void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf);
 bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
 		   struct sheaf *sheaf, bool force);
 struct sheaf *barn_get_full_or_empty(struct sc_barn *barn);
+unsigned int barn_take_full_chain(struct sc_barn *barn, struct list_head *chain,
+				  unsigned int want);
 unsigned long sc_drain_barn(struct sheaf_cache *sc, struct sc_barn *barn,
 			    unsigned long nr);
 struct sheaf *barn_get_empty(struct sc_barn *barn);

@@ -27,7 +27,9 @@
 
 /**
  * struct sheaf - an array of cached objects
- * @barn_list: link in a barn list while the sheaf is in a barn
+ * @barn_list: link in a barn list while the sheaf is in a barn; while
+ *	it is out with a caller, the list of the sheaves linked to it for a
+ *	reservation above the capacity (prefill.c), and their link in it
  * @rcu: for freeing, since debugfs readers look at sheaves under RCU;
  *	and for an RCU sheaf's grace period (rcu.c)
  * @cache: the cache a prefilled sheaf belongs to while it is out with a
@@ -45,9 +47,8 @@
  *	cleaned from the top down to its first clean object: frees push on
  *	top and allocations pop from it; a refill adds clean objects only
  *	to a sheaf that holds no dirty one; objects moved onto a sheaf are
- *	tagged dirty (sc_move_back()) or the whole sheaf is cleaned (an
- *	oversize prefill); an RCU sheaf is tagged or zeroed whole after its
- *	grace period
+ *	tagged dirty (sc_move_back()), or both are clean (sc_move()); an
+ *	RCU sheaf is tagged or zeroed whole after its grace period
  *
  * The header is 32 bytes so that the default capacities make sheaves of
  * exactly 64, 128, 256 and 512 bytes, as upstream's do.

@@ -40,22 +40,18 @@
  * may still sleep, so that sheaf_cache_alloc_from_sheaf() stays a pop,
  * with IRQs off too, and what it hands out is zeroed as init_on_alloc
  * promises. Dirty objects are above the clean ones (struct sheaf), so
- * the walk stops at the first clean one unless @all: a sheaf put
- * together from two by sc_move() is walked whole.
+ * the walk stops at the first clean one.
  */
 static noinline void sc_sheaf_clean_walk(struct sheaf_cache *sc,
-					 struct sheaf *sheaf, bool all)
+					 struct sheaf *sheaf)
 {
 	unsigned int i = sheaf->size;
 
 	while (i--) {
 		void *obj = sheaf->objects[i];
 
-		if (!sc_obj_dirty(obj)) {
-			if (all)
-				continue;
+		if (!sc_obj_dirty(obj))
 			break;
-		}
 		obj = sc_obj_ptr(obj);
 		sc_zero(sc, obj, false);
 		sheaf->objects[i] = obj;
@@ -68,7 +64,7 @@ static __always_inline void sc_sheaf_clean(struct sheaf_cache *sc,
 {
 	if (sc->dirty_tag && sheaf->size &&
 	    sc_obj_dirty(sheaf->objects[sheaf->size - 1]))
-		sc_sheaf_clean_walk(sc, sheaf, false);
+		sc_sheaf_clean_walk(sc, sheaf);
 }
 
 /* check_frees: a sheaf goes to its caller clean, or we have a bug. */
@@ -81,11 +77,15 @@ static void sc_sheaf_check_clean(struct sheaf *sheaf)
 			break;
 }
 
-/* Hand a sheaf to a caller: it now belongs to @sc until returned. */
+/*
+ * Hand a sheaf to a caller: it now belongs to @sc until returned. Its
+ * barn_list heads the sheaves linked to it (sc_prefill_chain()), none yet.
+ */
 static struct sheaf *sc_sheaf_out(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
 	if (static_branch_unlikely(&sc_check_frees))
 		sc_sheaf_check_clean(sheaf);
+	INIT_LIST_HEAD(&sheaf->barn_list);
 	sheaf->cache = sc;
 	this_cpu_inc(sc->cpu->sheaves_out);
 	return sheaf;
@@ -160,34 +160,103 @@ sc_prefill_accounted(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 			      max(size, READ_ONCE(sc->next_capacity)));
 }
 
+/* Put back the barn's sheaves that sc_chain_extend() took. */
+static void sc_chain_unwind(struct sheaf_cache *sc, struct list_head *taken)
+{
+	struct sc_barn *barn = sc_local_barn(sc);
+	struct sheaf *sheaf, *next;
+
+	list_for_each_entry_safe(sheaf, next, taken, barn_list) {
+		list_del(&sheaf->barn_list);
+		if (!barn_put_full(sc, barn, sheaf, true))
+			sc_sheaf_retire(sc, sheaf);
+	}
+}
+
 /*
- * An oversize sheaf takes what this CPU's sheaves hold before the base
- * fills the rest: moving pointers costs far less than a bulk allocation
- * and the flush that would follow it, and sheaf_cache_return_sheaf() puts
- * what was not used back where it came from.
+ * Link sheaves holding at least @want more objects to @chain: full
+ * sheaves of the barn, cleaned as any sheaf a caller gets; then @head
+ * filled up, if given (a new reservation's, not yet the caller's); then
+ * one sheaf from the base for the rest, of the capacity if that is
+ * enough, so that its return can keep it. 0, or -ENOMEM with the barn's
+ * sheaves back where they were and @chain unchanged.
+ */
+static int sc_chain_extend(struct sheaf_cache *sc, gfp_t gfp,
+			   struct sheaf *head, struct list_head *chain,
+			   unsigned int want)
+{
+	unsigned int got, from;
+	struct sheaf *sheaf;
+	LIST_HEAD(taken);
+
+	got = barn_take_full_chain(sc_local_barn(sc), &taken, want);
+	list_for_each_entry(sheaf, &taken, barn_list) {
+		sc_stat(sc, SC_BARN_GET);
+		sc_sheaf_clean(sc, sheaf);
+	}
+	if (got < want && head && head->size < head->capacity) {
+		from = head->size;
+		if (sc_fill_for_caller(sc, head, gfp))
+			goto fail;
+		got += head->size - from;
+	}
+	if (got < want) {
+		sheaf = sc_sheaf_alloc(sc, gfp, max(want - got,
+						    READ_ONCE(sc->next_capacity)));
+		if (!sheaf)
+			goto fail;
+		if (sc_fill_for_caller(sc, sheaf, gfp)) {
+			sc_sheaf_retire(sc, sheaf);
+			goto fail;
+		}
+		list_add_tail(&sheaf->barn_list, &taken);
+	}
+	list_splice_tail(&taken, chain);
+	return 0;
+fail:
+	sc_chain_unwind(sc, &taken);
+	return -ENOMEM;
+}
+
+/*
+ * A reservation above the capacity, as the maple tree makes for its worst
+ * case and then uses a few of: the spare, or a sheaf of the barn, with
+ * more of the barn's full sheaves linked to it, costs a few pointer moves
+ * where an oversize sheaf filled from the base costs a bulk allocation
+ * and, for what is not used, a flush. sheaf_cache_alloc_from_sheaf()
+ * moves the next linked sheaf's objects into the first when it runs
+ * empty; sheaf_cache_return_sheaf() puts the sheaves back whole.
  */
 static noinline struct sheaf *
-sc_prefill_oversize(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
+sc_prefill_chain(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 {
+	struct sheaf *head = NULL;
 	struct sc_cpu *pcp;
-	struct sheaf *sheaf;
+	LIST_HEAD(chain);
 
 	sc_stat(sc, SC_PREFILL_OVERSIZE);
-	sheaf = sc_sheaf_alloc(sc, gfp, size);
-	if (sheaf && sc_enter(sc, &pcp)) {
-		if (pcp->spare)
-			sc_move(sheaf, pcp->spare, size);
-		sc_move(sheaf, pcp->main, size);
+	if (sc_enter(sc, &pcp)) {
+		swap(head, pcp->spare);
 		sc_exit(pcp);
-		/* Two sheaves' objects: dirty ones may lie under clean ones. */
-		if (sc->dirty_tag)
-			sc_sheaf_clean_walk(sc, sheaf, true);
 	}
-	if (!sheaf) {
-		sc_stat(sc, SC_PREFILL_FAIL);
-		return NULL;
+	if (!head)
+		head = barn_get_full_or_empty(sc_local_barn(sc));
+	if (!head)
+		head = sc_sheaf_alloc(sc, gfp, READ_ONCE(sc->next_capacity));
+	if (!head)
+		goto fail;
+	sc_sheaf_clean(sc, head);
+	if (head->size < size &&
+	    sc_chain_extend(sc, gfp, head, &chain, size - head->size)) {
+		sc_sheaf_retire(sc, head);
+		goto fail;
 	}
-	return sc_prefill_new(sc, gfp, sheaf, size);
+	sc_sheaf_out(sc, head);
+	list_splice(&chain, &head->barn_list);
+	return head;
+fail:
+	sc_stat(sc, SC_PREFILL_FAIL);
+	return NULL;
 }
 
 /* sheaf_cache_prefill_sheaf(); @fast: this CPU's spare served it. */
@@ -204,7 +273,7 @@ static struct sheaf *sc_prefill(struct sheaf_cache *sc, gfp_t gfp,
 	if (unlikely(sc->accounted || (gfp & __GFP_ACCOUNT)))
 		return sc_prefill_accounted(sc, gfp, size);
 	if (unlikely(size > sc->capacity))
-		return sc_prefill_oversize(sc, gfp, size);
+		return sc_prefill_chain(sc, gfp, size);
 
 	if (sc_enter(sc, &pcp)) {
 		swap(sheaf, pcp->spare);
@@ -251,13 +320,37 @@ struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_prefill_sheaf);
 
+/*
+ * The first sheaf of a reservation ran empty: the next linked one with
+ * objects moves them in, and goes to the end of the list once empty, so
+ * that the first linked sheaf is empty only when all are. A plain pop
+ * still: no allocation, no lock, any context.
+ */
+static noinline void *sc_alloc_from_chain(gfp_t gfp, struct sheaf *sheaf)
+{
+	struct sheaf *next;
+
+	/* A returned sheaf (no cache) may be in a barn: its list is not ours. */
+	if (!sheaf->cache || list_empty(&sheaf->barn_list))
+		return NULL;
+	next = list_first_entry(&sheaf->barn_list, struct sheaf, barn_list);
+	if (!next->size)
+		return NULL;
+	sc_move(sheaf, next, next->size);
+	if (!next->size)
+		list_move_tail(&next->barn_list, &sheaf->barn_list);
+	return sheaf_cache_alloc_from_sheaf(sheaf->cache, gfp, sheaf);
+}
+
 void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 				   struct sheaf *sheaf)
 {
 	void *obj;
 
-	if (WARN_ON_ONCE(!sheaf) || unlikely(!sheaf->size))
+	if (WARN_ON_ONCE(!sheaf))
 		return NULL;
+	if (unlikely(!sheaf->size))
+		return sc_alloc_from_chain(gfp, sheaf);
 	/*
 	 * A returned sheaf has no cache: it may be in a barn by now. Like a
 	 * use after free, that is looked for with check_frees only: the
@@ -306,6 +399,45 @@ static noinline void sc_return_odd(struct sheaf_cache *sc, struct sheaf *sheaf)
 	sc_sheaf_free(sc, sheaf);
 }
 
+/*
+ * A linked sheaf of a returned reservation: back to the barn if full, as
+ * it came; else what it holds tops up @head, which is returned next, and
+ * the rest goes to the base; the sheaf joins the barn's empty ones.
+ */
+static void sc_return_linked(struct sheaf_cache *sc, struct sheaf *head,
+			     struct sheaf *sheaf)
+{
+	struct sc_barn *barn = sc_local_barn(sc);
+
+	if (unlikely(sheaf->flush))
+		sc_flush(sc, sheaf);
+	if (READ_ONCE(sc->dead)) {
+		sc_sheaf_retire(sc, sheaf);
+		return;
+	}
+	if (sheaf->size && sheaf->size == sheaf->capacity &&
+	    barn_put_full(sc, barn, sheaf, false)) {
+		sc_stat(sc, SC_BARN_PUT);
+		return;
+	}
+	if (!head->flush)
+		sc_move(head, sheaf, sheaf->size);
+	sc_flush(sc, sheaf);
+	barn_put_empty(sc, barn, sheaf);
+}
+
+/* Unlink the sheaves of a reservation above the capacity and put them back. */
+static noinline void sc_return_chain(struct sheaf_cache *sc,
+				     struct sheaf *head)
+{
+	struct sheaf *sheaf, *next;
+
+	list_for_each_entry_safe(sheaf, next, &head->barn_list, barn_list) {
+		list_del(&sheaf->barn_list);
+		sc_return_linked(sc, head, sheaf);
+	}
+}
+
 void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 			      struct sheaf *sheaf)
 {
@@ -321,6 +453,8 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 			return;
 		sc = sheaf->cache;
 	}
+	if (unlikely(!list_empty(&sheaf->barn_list)))
+		sc_return_chain(sc, sheaf);
 	sheaf->cache = NULL;
 	this_cpu_dec(sc->cpu->sheaves_out);
 	size = sheaf->size;
@@ -352,7 +486,10 @@ EXPORT_SYMBOL_GPL(sheaf_cache_return_sheaf);
 static int sc_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 			   struct sheaf **sheafp, unsigned int size)
 {
+	unsigned int have;
 	struct sheaf *sheaf;
+	bool in_place;
+	int err;
 
 	if (!sheafp || !*sheafp)
 		return -EINVAL;
@@ -362,13 +499,23 @@ static int sc_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	/* Destroyed with the sheaf out, which warned already: no sheaves. */
 	if (READ_ONCE(sc->dead))
 		return -EINVAL;
-	if (sheaf->size >= size)
+	have = sheaf_cache_sheaf_size(sheaf);
+	if (have >= size)
 		return 0;
 
-	/* Charged objects must not join cached ones: then start afresh. */
-	if (size <= sheaf->capacity &&
-	    (sheaf->flush || !(gfp & __GFP_ACCOUNT))) {
-		if (!sc_fill_for_caller(sc, sheaf, gfp))
+	/*
+	 * In place: filled, or more of the cache's sheaves linked to it.
+	 * Charged objects must not join cached ones: a charged refill only
+	 * fills a sheaf that is flushed on return; else it starts afresh.
+	 */
+	in_place = size <= sheaf->capacity && list_empty(&sheaf->barn_list);
+	if (!(gfp & __GFP_ACCOUNT) || (sheaf->flush && in_place)) {
+		if (in_place)
+			err = sc_fill_for_caller(sc, sheaf, gfp);
+		else
+			err = sc_chain_extend(sc, gfp, NULL,
+					      &sheaf->barn_list, size - have);
+		if (!err)
 			return 0;
 		sc_stat(sc, SC_PREFILL_FAIL);
 		return -ENOMEM;
@@ -398,7 +545,17 @@ EXPORT_SYMBOL_GPL(sheaf_cache_refill_sheaf);
 
 unsigned int sheaf_cache_sheaf_size(const struct sheaf *sheaf)
 {
-	return sheaf ? sheaf->size : 0;
+	const struct sheaf *next;
+	unsigned int n;
+
+	if (!sheaf)
+		return 0;
+	n = sheaf->size;
+	/* Out with a caller: the sheaves linked to it count too. */
+	if (sheaf->cache)
+		list_for_each_entry(next, &sheaf->barn_list, barn_list)
+			n += next->size;
+	return n;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_sheaf_size);
 

@@ -380,8 +380,9 @@ void sheaf_cache_rcu_barrier(struct sheaf_cache *sc);
  * sheaf_cache_prefill_sheaf() - get a sheaf holding at least @size objects
  * @sc: the cache
  * @gfp: allocation flags for filling the sheaf
- * @size: number of objects wanted; above the cache's sheaf capacity an
- *	oversize sheaf is made for the purpose
+ * @size: number of objects wanted; above the cache's sheaf capacity the
+ *	sheaf is the first of several the cache holds, linked (its spare,
+ *	its barn's full sheaves), with the base filling what they lack
  *
  * The objects of the sheaf can then be taken with
  * sheaf_cache_alloc_from_sheaf() where allocation could not otherwise be
@@ -445,7 +446,10 @@ int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
  * @sheaf: the sheaf, or NULL (ignored)
  *
  * The sheaf becomes this CPU's spare, or is refilled into the barn, or is
- * flushed to the base cache and freed (barn full, refill failed, oversize).
+ * flushed to the base cache and freed (barn full, refill failed). The
+ * sheaves linked to it for a reservation above the capacity go back to
+ * the barn, full ones as they are; the objects taken from them are
+ * replaced from those left.
  * Returning a sheaf to another cache than it came from warns once and
  * returns it to its own cache.
  *

@@ -567,7 +567,7 @@ out:
 #define ST_LAZY_CACHED	(4 * CAP)	/* main + spare + a barn of 2 */
 
 enum st_lazy_way { ST_LAZY_ALLOC, ST_LAZY_BULK, ST_LAZY_PREFILL,
-		   ST_LAZY_UPSTREAM, ST_LAZY_RETURN };
+		   ST_LAZY_UPSTREAM, ST_LAZY_CHAIN };
 
 /* What the test expects of a handed-out object: zeroed, and untagged. */
 static bool st_lazy_ok(void *obj, unsigned int size)
@@ -635,28 +635,25 @@ static unsigned int st_lazy_upstream(struct fx *fx, void **p)
 }
 
 /*
- * An oversize sheaf given back untouched puts its clean objects back on
- * main, above dirty ones: main [d] gets [d c c c]. Main then becomes the
- * spare, and a prefill takes it; a cleaning that stopped at the first
- * clean object from the top would hand out the dirty one below.
+ * A reservation of 3 * CAP links the spare [d d d d] and the barn's full
+ * sheaf [d d d d] to a sheaf from the base: every linked sheaf is cleaned
+ * when it is handed out, not only the first. Given back empty, the two
+ * cache sheaves join the barn's empty ones.
  */
-static unsigned int st_lazy_return(struct fx *fx, void *obj, void **p)
+static unsigned int st_lazy_chain(struct fx *fx, void **p)
 {
 	struct sheaf *sheaf;
 	unsigned int n = 0;
 
-	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP + 1);
-	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
-	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
-	EXPECT_EQ(fx_main(fx), CAP);
-	/* Main is full: it becomes the spare, and this goes on top. */
-	sheaf_cache_free(fx->sc, obj);
 	EXPECT_EQ(fx_spare(fx), CAP);
-	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
-	EXPECT_STAT(fx, SC_PREFILL_FAST, 1);
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 3 * CAP);
+	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
+	EXPECT_STAT(fx, SC_BARN_GET, 1);
+	EXPECT_STAT(fx, SC_REFILL, CAP);
 	if (EXPECT(sheaf))
 		n = st_lazy_take(fx, sheaf, p);
 	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	EXPECT_EQ(fx_main(fx), 2);
 	return n;
 }
 
@@ -667,15 +664,15 @@ static int st_lazy_round(unsigned int size, enum st_lazy_way way)
 		[ST_LAZY_BULK] = ST_LAZY_CACHED,
 		[ST_LAZY_PREFILL] = 4 * CAP,
 		[ST_LAZY_UPSTREAM] = CAP,
-		[ST_LAZY_RETURN] = CAP,
+		[ST_LAZY_CHAIN] = 3 * CAP,
 	};
 	struct sheaf_cache_args args = {
 		.sheaf_capacity = CAP,
 		.max_full_sheaves = 2,
 		.max_empty_sheaves = 2,
 	};
-	/* Main [d d] and the spare [d d d d], for st_lazy_return(). */
-	unsigned int nfree = way == ST_LAZY_RETURN ? CAP + 2 : ST_LAZY_CACHED;
+	/* Main [d d], the spare and a barn sheaf, for st_lazy_chain(). */
+	unsigned int nfree = way == ST_LAZY_CHAIN ? 2 * CAP + 2 : ST_LAZY_CACHED;
 	void *p[4 * CAP + 1], *dirty[ST_LAZY_CACHED];
 	unsigned int i, n = 0, bad = 0;
 	struct fx fx;
@@ -715,8 +712,8 @@ static int st_lazy_round(unsigned int size, enum st_lazy_way way)
 	case ST_LAZY_UPSTREAM:
 		n = st_lazy_upstream(&fx, p);
 		break;
-	case ST_LAZY_RETURN:
-		n = st_lazy_return(&fx, dirty[nfree++], p);
+	case ST_LAZY_CHAIN:
+		n = st_lazy_chain(&fx, p);
 		break;
 	}
 	EXPECT_EQ(n, want[way]);
@@ -762,9 +759,9 @@ static int test_lazy_zero_upstream(void)
 	return st_lazy(ST_LAZY_UPSTREAM);
 }
 
-static int test_lazy_zero_return(void)
+static int test_lazy_zero_chain(void)
 {
-	return st_lazy(ST_LAZY_RETURN);
+	return st_lazy(ST_LAZY_CHAIN);
 }
 
 /* ===== Prefilled sheaves ============================================== */
@@ -846,10 +843,55 @@ FX_TEST(prefill_cap_plus_1, 1, 1)
 	int ret = prefill_and_take(fx, CAP + 1);
 
 	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
-	/* An oversize sheaf is flushed and freed on return. */
+	/* Two sheaves linked; both are kept on return, nothing flushed. */
 	EXPECT_STAT(fx, SC_FLUSH, 0);
-	EXPECT_STAT(fx, SC_SHEAF_FREE, 1);
+	EXPECT_STAT(fx, SC_SHEAF_FREE, 0);
 	return ret;
+}
+
+/*
+ * A worst-case reservation from a warm barn: the spare and the barn's
+ * four full sheaves, linked, with nothing from the base. Taking more than
+ * the first sheaf holds moves the next one's objects in; all are this
+ * node's, distinct, and on return every object not taken is still
+ * cached, the full sheaves back in the barn.
+ */
+FX_TEST(prefill_chain_barn, 4, 2)
+{
+	void *objs[CAP + 1];
+	struct sheaf *sheaf;
+	unsigned long flags;
+	unsigned int i, n = 0;
+
+	fx_free_new(fx, 5 * CAP + 1);	/* spare CAP, barn 4 full, main 1 */
+	EXPECT(fx_barn(fx)->nr_full == 4);
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 4 * CAP + 1);
+	if (!EXPECT(sheaf))
+		return -ENOMEM;
+	EXPECT_EQ(sheaf_cache_sheaf_size(sheaf), 5 * CAP);
+	EXPECT_STAT(fx, SC_BARN_GET, 4);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	EXPECT(fx_barn(fx)->nr_full == 0);
+	local_irq_save(flags);
+	while (n < ARRAY_SIZE(objs) &&
+	       (objs[n] = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf)))
+		n++;
+	local_irq_restore(flags);
+	EXPECT_EQ(n, CAP + 1);
+	EXPECT_EQ(sheaf_cache_sheaf_size(sheaf), 4 * CAP - 1);
+	for (i = 0; i < n; i++) {
+		EXPECT(page_to_nid(virt_to_page(objs[i])) == numa_mem_id());
+		EXPECT(i == 0 || objs[i] != objs[i - 1]);
+	}
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	EXPECT(fx_barn(fx)->nr_full == 3);
+	EXPECT_EQ(sheaf_cache_cached_objects(fx->sc), 4 * CAP);
+	for (i = 0; i < n; i++)
+		sheaf_cache_free(fx->sc, objs[i]);
+	EXPECT_EQ(sheaf_cache_cached_objects(fx->sc), 5 * CAP + 1);
+	EXPECT_STAT(fx, SC_FLUSH, 0);
+	EXPECT_STAT(fx, SC_REFILL, 0);
+	return 0;
 }
 
 FX_TEST(prefill_4cap, 1, 1)
@@ -957,15 +999,18 @@ FX_TEST(refill, 1, 1)
 	/* Within capacity: filled in place. */
 	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, CAP));
 	EXPECT(sheaf == old && sheaf_cache_sheaf_size(sheaf) == CAP);
-	/* Beyond it: replaced by an oversize sheaf, the old one returned. */
+	/* Beyond it: more sheaves are linked to it, in place. */
 	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, 4 * CAP));
-	EXPECT(sheaf != old && sheaf_cache_sheaf_size(sheaf) >= 4 * CAP);
-	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
-	EXPECT_STAT(fx, SC_RETURN_FAST, 1);
-	/* An oversize one grows by replacement too. */
-	old = sheaf;
+	EXPECT(sheaf == old && sheaf_cache_sheaf_size(sheaf) >= 4 * CAP);
+	EXPECT_STAT(fx, SC_RETURN_FAST, 0);
+	/* And again. */
 	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, 5 * CAP));
-	EXPECT(sheaf != old && sheaf_cache_sheaf_size(sheaf) >= 5 * CAP);
+	EXPECT(sheaf == old && sheaf_cache_sheaf_size(sheaf) >= 5 * CAP);
+	/* A charged refill beyond it starts afresh: the cache's are not. */
+	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL | __GFP_ACCOUNT,
+					 &sheaf, 6 * CAP));
+	EXPECT(sheaf != old && sheaf_cache_sheaf_size(sheaf) >= 6 * CAP);
+	EXPECT_STAT(fx, SC_ACCOUNT_BYPASS, 1);
 	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
 	sheaf_cache_free(fx->sc, a);
 	sheaf_cache_free(fx->sc, b);
@@ -1285,12 +1330,13 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(lazy_zero_bulk),
 	SC_TEST_CASE(lazy_zero_prefill),
 	SC_TEST_CASE(lazy_zero_upstream),
-	SC_TEST_CASE(lazy_zero_return),
+	SC_TEST_CASE(lazy_zero_chain),
 	SC_TEST_CASE(prefill_1),
 	SC_TEST_CASE(prefill_cap_minus_1),
 	SC_TEST_CASE(prefill_cap),
 	SC_TEST_CASE_ATTR(prefill_cap_plus_1, ST_QUICK),
 	SC_TEST_CASE(prefill_4cap),
+	SC_TEST_CASE(prefill_chain_barn),
 	SC_TEST_CASE(prefill_bad_input),
 	SC_TEST_CASE(prefill_fast),
 	SC_TEST_CASE(prefill_barn),

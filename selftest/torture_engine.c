@@ -518,10 +518,13 @@ static void tt_refill(struct tt_owner *o, struct sheaf **sheafp,
 		tt_error(o, "failed refill changed the sheaf");
 }
 
-/* Prefill (sometimes oversize), take, maybe refill, return. */
+/*
+ * Prefill (often above the capacity, up to 8 times it: linked sheaves),
+ * take, maybe refill, return.
+ */
 static void op_prefill(struct tt_thread *t)
 {
-	unsigned int want = 1 + tt_rand(t) % (3 * CAP);
+	unsigned int want = 1 + tt_rand(t) % (8 * CAP);
 	u32 r = tt_rand(t);
 	struct sheaf *sheaf;
 
@@ -530,7 +533,7 @@ static void op_prefill(struct tt_thread *t)
 		return;
 	tt_take_from_sheaf(t, sheaf, want, r & 1);
 	if (r & 2)
-		tt_refill(&t->own, &sheaf, 1 + (r >> 8) % (3 * CAP));
+		tt_refill(&t->own, &sheaf, 1 + (r >> 8) % (8 * CAP));
 	sheaf_cache_return_sheaf(t->own.sc, GFP_KERNEL, sheaf);
 }
 
@@ -548,7 +551,7 @@ static void op_sheaf(struct tt_thread *t)
 		tt_take_from_sheaf(t, t->sheaf, 1 + (r >> 8) % 4, false);
 		break;
 	case 1:
-		tt_refill(&t->own, &t->sheaf, 1 + (r >> 8) % (3 * CAP));
+		tt_refill(&t->own, &t->sheaf, 1 + (r >> 8) % (8 * CAP));
 		break;
 	case 2:
 		tt_take_from_sheaf(t, t->sheaf, 0, true);
