@@ -59,6 +59,7 @@ static unsigned long sc_drain_cpu(struct sheaf_cache *sc, struct sc_cpu *pcp)
 	unsigned long n = pcp->main->size;
 
 	sc_rcu_send_partial(sc, pcp);
+	n += sc_stash_flush(sc, pcp);
 	sc_flush(sc, pcp->main);
 	if (spare) {
 		pcp->spare = NULL;
@@ -280,6 +281,7 @@ static int sc_alloc_sheaves(struct sheaf_cache *sc)
 		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
 
 		local_trylock_init(&pcp->lock);
+		INIT_LIST_HEAD(&pcp->stash);
 		pcp->main = sc_sheaf_alloc(sc, GFP_KERNEL, sc->next_capacity);
 		if (!pcp->main)
 			return -ENOMEM;
@@ -557,7 +559,8 @@ unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc)
 	for_each_possible_cpu(cpu) {
 		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
 
-		n += sc_peek(&pcp->main) + sc_peek(&pcp->spare);
+		n += sc_peek(&pcp->main) + sc_peek(&pcp->spare) +
+		     READ_ONCE(pcp->nr_stash);
 	}
 	rcu_read_unlock();
 	/* Sheaves in a barn's full list are full. */
@@ -568,7 +571,7 @@ unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc)
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_cached_objects);
 
-/* The sheaves the CPUs (main, spare, RCU sheaf) and the barns hold. */
+/* The sheaves the CPUs (main, spare, RCU sheaf, stash) and barns hold. */
 unsigned long sc_nr_sheaves(struct sheaf_cache *sc)
 {
 	unsigned long n = 0;
@@ -577,7 +580,8 @@ unsigned long sc_nr_sheaves(struct sheaf_cache *sc)
 	for_each_possible_cpu(cpu) {
 		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
 
-		n += 1 + !!READ_ONCE(pcp->spare) + !!READ_ONCE(pcp->rcu_free);
+		n += 1 + !!READ_ONCE(pcp->spare) + !!READ_ONCE(pcp->rcu_free) +
+		     READ_ONCE(pcp->stash_sheaves);
 	}
 	for_each_node(nid)
 		n += READ_ONCE(sc->barns[nid]->nr_full) +

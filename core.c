@@ -501,26 +501,67 @@ static struct sheaf *barn_replace_empty(struct sheaf_cache *sc,
 }
 
 /*
- * Move full sheaves from the barn to @chain, under one hold of its lock,
- * until they hold @want objects or the barn has none left; the number
- * of objects moved.
+ * Move full sheaves from the barn to the empty list @chain, under one
+ * hold of its lock, until they hold @want objects or the barn has none
+ * left; the number of objects moved. The barn's list is cut, not taken
+ * apart: a load or two per sheaf.
  */
 unsigned int barn_take_full_chain(struct sc_barn *barn, struct list_head *chain,
 				  unsigned int want)
 {
-	struct sheaf *sheaf;
+	struct sheaf *sheaf, *last = NULL;
+	unsigned int got = 0, n = 0;
 	unsigned long flags;
-	unsigned int got = 0;
 
 	if (!READ_ONCE(barn->nr_full))
 		return 0;
 	spin_lock_irqsave(&barn->lock, flags);
-	while (got < want && (sheaf = barn_take(barn, true))) {
-		list_add_tail(&sheaf->barn_list, chain);
+	list_for_each_entry(sheaf, &barn->full, barn_list) {
 		got += sheaf->size;
+		last = sheaf;
+		n++;
+		if (got >= want)
+			break;
+	}
+	if (last) {
+		list_cut_position(chain, &barn->full, &last->barn_list);
+		barn->nr_full -= n;
 	}
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return got;
+}
+
+/*
+ * Put the full sheaves at the front of @chain back into the barn under
+ * one hold of its lock, as many as its limit allows; the number put.
+ * Those of a retired capacity, and those to be flushed, stay on @chain.
+ */
+unsigned int barn_put_full_chain(struct sheaf_cache *sc, struct sc_barn *barn,
+				 struct list_head *chain)
+{
+	unsigned int n = 0, room, capacity;
+	struct sheaf *sheaf, *last = NULL;
+	unsigned long flags;
+	LIST_HEAD(full);
+
+	spin_lock_irqsave(&barn->lock, flags);
+	capacity = READ_ONCE(sc->next_capacity);
+	room = READ_ONCE(sc->max_full);
+	room = room > barn->nr_full ? room - barn->nr_full : 0;
+	list_for_each_entry(sheaf, chain, barn_list) {
+		if (n == room || sheaf->size != sheaf->capacity ||
+		    sheaf->capacity != capacity || sheaf->flush)
+			break;
+		last = sheaf;
+		n++;
+	}
+	if (last) {
+		list_cut_position(&full, chain, &last->barn_list);
+		list_splice(&full, &barn->full);
+		barn->nr_full += n;
+	}
+	spin_unlock_irqrestore(&barn->lock, flags);
+	return n;
 }
 
 /* A full sheaf if there is one, else an empty one, else NULL. */

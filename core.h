@@ -207,6 +207,8 @@ bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
 struct sheaf *barn_get_full_or_empty(struct sc_barn *barn);
 unsigned int barn_take_full_chain(struct sc_barn *barn, struct list_head *chain,
 				  unsigned int want);
+unsigned int barn_put_full_chain(struct sheaf_cache *sc, struct sc_barn *barn,
+				 struct list_head *chain);
 unsigned long sc_drain_barn(struct sheaf_cache *sc, struct sc_barn *barn,
 			    unsigned long nr);
 struct sheaf *barn_get_empty(struct sc_barn *barn);
@@ -214,6 +216,9 @@ void barn_put_empty(struct sheaf_cache *sc, struct sc_barn *barn,
 		    struct sheaf *sheaf);
 bool sc_bad_object(struct sheaf_cache *sc, const void *obj);
 bool sc_keep_out(struct sheaf_cache *sc, const void *obj);
+
+/* prefill.c */
+unsigned long sc_stash_flush(struct sheaf_cache *sc, struct sc_cpu *pcp);
 
 /* rcu.c */
 void sc_rcu_init(struct sheaf_cache *sc);

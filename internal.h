@@ -88,6 +88,10 @@ struct sc_barn {
  * @main: sheaf the fast paths pop from and push to; never NULL
  * @spare: second sheaf, or NULL
  * @rcu_free: sheaf that sheaf_cache_free_rcu() batches into, or NULL
+ * @stash: full sheaves that a reservation above the capacity brought
+ *	back, for the next one on this CPU (prefill.c), by their barn_list
+ * @nr_stash: objects in @stash
+ * @stash_sheaves: sheaves in @stash
  * @sheaves_out: prefilled sheaves taken on this CPU minus those returned
  *	here; the sum over CPUs is the number out with callers
  * @stat: event counters, see enum sheaf_cache_stat_item
@@ -97,6 +101,9 @@ struct sc_cpu {
 	struct sheaf *main;
 	struct sheaf *spare;
 	struct sheaf *rcu_free;
+	struct list_head stash;
+	unsigned int nr_stash;
+	unsigned int stash_sheaves;
 	long sheaves_out;
 	unsigned long stat[SC_NR_STATS];
 };

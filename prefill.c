@@ -160,7 +160,7 @@ sc_prefill_accounted(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 			      max(size, READ_ONCE(sc->next_capacity)));
 }
 
-/* Put back the barn's sheaves that sc_chain_extend() took. */
+/* Put full sheaves taken for a reservation that failed into the barn. */
 static void sc_chain_unwind(struct sheaf_cache *sc, struct list_head *taken)
 {
 	struct sc_barn *barn = sc_local_barn(sc);
@@ -185,15 +185,16 @@ static int sc_chain_extend(struct sheaf_cache *sc, gfp_t gfp,
 			   struct sheaf *head, struct list_head *chain,
 			   unsigned int want)
 {
-	unsigned int got, from;
+	unsigned int got, from, n = 0;
 	struct sheaf *sheaf;
 	LIST_HEAD(taken);
 
 	got = barn_take_full_chain(sc_local_barn(sc), &taken, want);
 	list_for_each_entry(sheaf, &taken, barn_list) {
-		sc_stat(sc, SC_BARN_GET);
 		sc_sheaf_clean(sc, sheaf);
+		n++;
 	}
+	sc_stat_add(sc, SC_BARN_GET, n);
 	if (got < want && head && head->size < head->capacity) {
 		from = head->size;
 		if (sc_fill_for_caller(sc, head, gfp))
@@ -219,6 +220,69 @@ fail:
 }
 
 /*
+ * Move the stash to @chain, in the section; the objects it held. A CPU's
+ * stash spares its next reservation above the capacity the barn's lock.
+ */
+static unsigned int sc_stash_take(struct sc_cpu *pcp, struct list_head *chain)
+{
+	unsigned int n = pcp->nr_stash;
+
+	if (n) {
+		list_splice_init(&pcp->stash, chain);
+		WRITE_ONCE(pcp->nr_stash, 0);
+		WRITE_ONCE(pcp->stash_sheaves, 0);
+	}
+	return n;
+}
+
+/*
+ * Keep the full sheaves at the front of a returned reservation's @chain
+ * as this CPU's stash, if it has none, in the section: as many as a barn
+ * keeps, of the capacity the cache makes, none to be flushed.
+ */
+static void sc_stash_put(struct sheaf_cache *sc, struct sc_cpu *pcp,
+			 struct list_head *chain)
+{
+	unsigned int n = 0, objects = 0, limit = READ_ONCE(sc->max_full);
+	unsigned int capacity = READ_ONCE(sc->next_capacity);
+	struct sheaf *sheaf, *last = NULL;
+
+	if (pcp->nr_stash)
+		return;
+	list_for_each_entry(sheaf, chain, barn_list) {
+		if (n == limit || sheaf->size != capacity ||
+		    sheaf->capacity != capacity || sheaf->flush)
+			break;
+		objects += sheaf->size;
+		last = sheaf;
+		n++;
+	}
+	if (!last)
+		return;
+	list_cut_position(&pcp->stash, chain, &last->barn_list);
+	WRITE_ONCE(pcp->nr_stash, objects);
+	WRITE_ONCE(pcp->stash_sheaves, n);
+}
+
+/*
+ * Give back a CPU's stash: its objects to the base, its sheaves freed;
+ * the caller owns the CPU's sheaves (sc_drain_cpu()). The objects flushed.
+ */
+unsigned long sc_stash_flush(struct sheaf_cache *sc, struct sc_cpu *pcp)
+{
+	unsigned long n = pcp->nr_stash;
+	struct sheaf *sheaf, *next;
+	LIST_HEAD(chain);
+
+	sc_stash_take(pcp, &chain);
+	list_for_each_entry_safe(sheaf, next, &chain, barn_list) {
+		list_del(&sheaf->barn_list);
+		sc_sheaf_retire(sc, sheaf);
+	}
+	return n;
+}
+
+/*
  * A reservation above the capacity, as the maple tree makes for its worst
  * case and then uses a few of: the spare, or a sheaf of the barn, with
  * more of the barn's full sheaves linked to it, costs a few pointer moves
@@ -230,6 +294,7 @@ fail:
 static noinline struct sheaf *
 sc_prefill_chain(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 {
+	unsigned int stashed = 0;
 	struct sheaf *head = NULL;
 	struct sc_cpu *pcp;
 	LIST_HEAD(chain);
@@ -237,6 +302,7 @@ sc_prefill_chain(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 	sc_stat(sc, SC_PREFILL_OVERSIZE);
 	if (sc_enter(sc, &pcp)) {
 		swap(head, pcp->spare);
+		stashed = sc_stash_take(pcp, &chain);
 		sc_exit(pcp);
 	}
 	if (!head)
@@ -246,8 +312,10 @@ sc_prefill_chain(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 	if (!head)
 		goto fail;
 	sc_sheaf_clean(sc, head);
-	if (head->size < size &&
-	    sc_chain_extend(sc, gfp, head, &chain, size - head->size)) {
+	if (head->size + stashed < size &&
+	    sc_chain_extend(sc, gfp, head, &chain,
+			    size - head->size - stashed)) {
+		sc_chain_unwind(sc, &chain);
 		sc_sheaf_retire(sc, head);
 		goto fail;
 	}
@@ -426,12 +494,27 @@ static void sc_return_linked(struct sheaf_cache *sc, struct sheaf *head,
 	barn_put_empty(sc, barn, sheaf);
 }
 
-/* Unlink the sheaves of a reservation above the capacity and put them back. */
+/*
+ * Put back the sheaves linked to a reservation above the capacity: the
+ * full ones at its front (those not used) into the barn in one go, the
+ * others one by one.
+ */
 static noinline void sc_return_chain(struct sheaf_cache *sc,
 				     struct sheaf *head)
 {
 	struct sheaf *sheaf, *next;
+	struct sc_cpu *pcp;
 
+	if (!READ_ONCE(sc->dead)) {
+		if (sc_enter(sc, &pcp)) {
+			sc_stash_put(sc, pcp, &head->barn_list);
+			sc_exit(pcp);
+		}
+		if (!list_empty(&head->barn_list))
+			sc_stat_add(sc, SC_BARN_PUT,
+				    barn_put_full_chain(sc, sc_local_barn(sc),
+							&head->barn_list));
+	}
 	list_for_each_entry_safe(sheaf, next, &head->barn_list, barn_list) {
 		list_del(&sheaf->barn_list);
 		sc_return_linked(sc, head, sheaf);

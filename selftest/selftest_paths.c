@@ -854,7 +854,7 @@ FX_TEST(prefill_cap_plus_1, 1, 1)
  * four full sheaves, linked, with nothing from the base. Taking more than
  * the first sheaf holds moves the next one's objects in; all are this
  * node's, distinct, and on return every object not taken is still
- * cached, the full sheaves back in the barn.
+ * cached, the full sheaves in the CPU's stash for the next one.
  */
 FX_TEST(prefill_chain_barn, 4, 2)
 {
@@ -884,13 +884,25 @@ FX_TEST(prefill_chain_barn, 4, 2)
 		EXPECT(i == 0 || objs[i] != objs[i - 1]);
 	}
 	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
-	EXPECT(fx_barn(fx)->nr_full == 3);
+	/* The three full ones stay with the CPU, for its next reservation. */
+	EXPECT_EQ(fx_cpu(fx)->nr_stash, 3 * CAP);
 	EXPECT_EQ(sheaf_cache_cached_objects(fx->sc), 4 * CAP);
 	for (i = 0; i < n; i++)
 		sheaf_cache_free(fx->sc, objs[i]);
 	EXPECT_EQ(sheaf_cache_cached_objects(fx->sc), 5 * CAP + 1);
+	/* Which the spare and the stash serve, without the barn. */
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 4 * CAP);
+	EXPECT(sheaf && sheaf_cache_sheaf_size(sheaf) >= 4 * CAP);
+	EXPECT_EQ(fx_cpu(fx)->nr_stash, 0);
+	EXPECT_STAT(fx, SC_BARN_GET, 4);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	EXPECT_EQ(fx_cpu(fx)->nr_stash, 3 * CAP);
 	EXPECT_STAT(fx, SC_FLUSH, 0);
 	EXPECT_STAT(fx, SC_REFILL, 0);
+	/* Shrinking gives the stash back too. */
+	EXPECT_EQ(sheaf_cache_shrink(fx->sc), 5 * CAP + 1);
+	EXPECT_EQ(fx_cpu(fx)->nr_stash, 0);
+	EXPECT_EQ(sheaf_cache_cached_objects(fx->sc), 0);
 	return 0;
 }
 
