@@ -109,19 +109,27 @@ static unsigned long sc_drain_barns(struct sheaf_cache *sc, unsigned long nr)
 	return n;
 }
 
-unsigned long sheaf_cache_shrink(struct sheaf_cache *sc)
+/* Every CPU's sheaves and every barn given back; the objects flushed. */
+unsigned long sc_drain_all(struct sheaf_cache *sc)
 {
 	unsigned long n = 0;
 	int cpu;
 
-	might_sleep();
-	if (WARN_ON_ONCE(!sc))
-		return 0;
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
 		n += work_on_cpu(cpu, sc_shrink_this_cpu, sc);
 	cpus_read_unlock();
-	n += sc_drain_barns(sc, ULONG_MAX);
+	return n + sc_drain_barns(sc, ULONG_MAX);
+}
+
+unsigned long sheaf_cache_shrink(struct sheaf_cache *sc)
+{
+	unsigned long n;
+
+	might_sleep();
+	if (WARN_ON_ONCE(!sc))
+		return 0;
+	n = sc_drain_all(sc);
 	sc_stat_add(sc, SC_SHRINK, n);
 	return n;
 }
@@ -147,8 +155,7 @@ static unsigned long sc_shrinker_count(struct shrinker *s,
 	unsigned long n;
 	int cpu;
 
-	n = (unsigned long)READ_ONCE(sc->barns[ctl->nid]->nr_full) *
-	    sc->capacity;
+	n = READ_ONCE(sc->barns[ctl->nid]->full_objects);
 	/* Partly filled RCU sheaves hold the node's objects too. */
 	rcu_read_lock();
 	for_each_online_cpu(cpu)
@@ -165,6 +172,7 @@ static unsigned long sc_shrinker_scan(struct shrinker *s,
 	unsigned long n;
 
 	sc_rcu_kick(sc);
+	sc_tune_pressure(sc);
 	n = sc_drain_barn(sc, sc->barns[ctl->nid], ctl->nr_to_scan);
 	sc_stat_add(sc, SC_SHRINK, n);
 	return n ?: SHRINK_STOP;
@@ -224,6 +232,9 @@ static int sc_check_args(const char *name, const struct sheaf_cache_args *a,
 			 unsigned int size)
 {
 	if (sc_bad_name(name) || !size)
+		return -EINVAL;
+	if (sc_tune_check_args(a, size, a->sheaf_capacity ?:
+			       sc_default_capacity(size)))
 		return -EINVAL;
 	if (a->sheaf_capacity > SHEAF_CACHE_MAX_CAPACITY ||
 	    a->max_full_sheaves > SHEAF_CACHE_MAX_BARN ||
@@ -285,6 +296,9 @@ static int sc_alloc_sheaves(struct sheaf_cache *sc)
 		pcp->main = sc_sheaf_alloc(sc, GFP_KERNEL, sc->next_capacity);
 		if (!pcp->main)
 			return -ENOMEM;
+		/* Within any budget sc_tune_check_args() accepted. */
+		sc_hold(sc, pcp->main);
+		sc_cpu_fit(sc, pcp);
 	}
 	return 0;
 }
@@ -342,6 +356,7 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 		       sc_default_capacity(sc->object_size);
 	sc->next_capacity = sc->capacity;
 	sc->min_capacity = a->sheaf_capacity;
+	sc_tune_init(sc, a);
 	sc->max_full = a->max_full_sheaves ?:
 		       sc_default_max_full(sc->object_size);
 	sc->max_empty = a->max_empty_sheaves ?: SC_DEFAULT_BARN_LIMIT;
@@ -392,6 +407,7 @@ static struct sheaf_cache *sc_register(struct sheaf_cache *sc)
 	hash_add_rcu(sc_by_base, &sc->base_node, (unsigned long)sc->base);
 	sc_debugfs_add(sc);
 	sc_sysfs_add(sc);
+	sc_tune_start(sc);
 	return sc;
 
 remove_cpuhp:
@@ -503,6 +519,7 @@ void sheaf_cache_destroy(struct sheaf_cache *sc)
 	if (!sc)
 		return;
 	might_sleep();
+	sc_tune_stop(sc);
 	sc_sysfs_remove(sc);
 	sc_debugfs_remove(sc);
 	sc_shrinker_destroy(sc->shrinker);
@@ -563,10 +580,8 @@ unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc)
 		     READ_ONCE(pcp->nr_stash);
 	}
 	rcu_read_unlock();
-	/* Sheaves in a barn's full list are full. */
 	for_each_node(nid)
-		n += (unsigned long)READ_ONCE(sc->barns[nid]->nr_full) *
-		     sc->capacity;
+		n += READ_ONCE(sc->barns[nid]->full_objects);
 	return n;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_cached_objects);

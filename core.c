@@ -260,14 +260,33 @@ struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
 	sheaf->cache = NULL;
 	sheaf->size = 0;
 	sheaf->capacity = capacity;
+	sheaf->held = 0;
 	sheaf->flush = 0;
 	sc_stat(sc, SC_SHEAF_ALLOC);
+	return sheaf;
+}
+
+/*
+ * A sheaf the cache will hold, of the capacity it makes now, if the byte
+ * budget allows it; NULL otherwise, which the callers take as a failed
+ * allocation: the base then serves them.
+ */
+struct sheaf *sc_sheaf_new(struct sheaf_cache *sc, gfp_t gfp)
+{
+	struct sheaf *sheaf = sc_sheaf_alloc(sc, gfp,
+					     READ_ONCE(sc->next_capacity));
+
+	if (sheaf && !sc_hold(sc, sheaf)) {
+		sc_sheaf_free(sc, sheaf);
+		return NULL;
+	}
 	return sheaf;
 }
 
 /* After a grace period: debugfs readers may still look at its size. */
 void sc_sheaf_free(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
+	sc_unhold(sc, sheaf);
 	sc_stat(sc, SC_SHEAF_FREE);
 	kvfree_rcu(sheaf, rcu);
 }
@@ -407,12 +426,16 @@ static struct sheaf *barn_take(struct sc_barn *barn, bool full)
 
 	lockdep_assert_held(&barn->lock);
 	sheaf = list_first_entry_or_null(list, struct sheaf, barn_list);
-	if (sheaf) {
-		list_del(&sheaf->barn_list);
-		if (full)
-			barn->nr_full--;
-		else
-			barn->nr_empty--;
+	if (!sheaf)
+		return NULL;
+	list_del(&sheaf->barn_list);
+	if (full) {
+		barn->nr_full--;
+		barn->full_objects -= sheaf->size;
+		barn->low_full = min(barn->low_full, barn->nr_full);
+	} else {
+		barn->nr_empty--;
+		barn->low_empty = min(barn->low_empty, barn->nr_empty);
 	}
 	return sheaf;
 }
@@ -432,6 +455,8 @@ static bool barn_add(struct sheaf_cache *sc, struct sc_barn *barn,
 		return false;
 	list_add(&sheaf->barn_list, full ? &barn->full : &barn->empty);
 	(*nr)++;
+	if (full)
+		barn->full_objects += sheaf->size;
 	return true;
 }
 
@@ -526,6 +551,8 @@ unsigned int barn_take_full_chain(struct sc_barn *barn, struct list_head *chain,
 	if (last) {
 		list_cut_position(chain, &barn->full, &last->barn_list);
 		barn->nr_full -= n;
+		barn->full_objects -= got;
+		barn->low_full = min(barn->low_full, barn->nr_full);
 	}
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return got;
@@ -539,7 +566,7 @@ unsigned int barn_take_full_chain(struct sc_barn *barn, struct list_head *chain,
 unsigned int barn_put_full_chain(struct sheaf_cache *sc, struct sc_barn *barn,
 				 struct list_head *chain)
 {
-	unsigned int n = 0, room, capacity;
+	unsigned int n = 0, room, capacity, objects = 0;
 	struct sheaf *sheaf, *last = NULL;
 	unsigned long flags;
 	LIST_HEAD(full);
@@ -552,6 +579,7 @@ unsigned int barn_put_full_chain(struct sheaf_cache *sc, struct sc_barn *barn,
 		if (n == room || sheaf->size != sheaf->capacity ||
 		    sheaf->capacity != capacity || sheaf->flush)
 			break;
+		objects += sheaf->size;
 		last = sheaf;
 		n++;
 	}
@@ -559,6 +587,7 @@ unsigned int barn_put_full_chain(struct sheaf_cache *sc, struct sc_barn *barn,
 		list_cut_position(&full, chain, &last->barn_list);
 		list_splice(&full, &barn->full);
 		barn->nr_full += n;
+		barn->full_objects += objects;
 	}
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return n;
@@ -626,7 +655,7 @@ static struct sheaf *sc_get_filled(struct sheaf_cache *sc,
 	if (!sheaf)
 		sheaf = barn_get_empty(barn);
 	if (!sheaf)
-		sheaf = sc_sheaf_alloc(sc, gfp, READ_ONCE(sc->next_capacity));
+		sheaf = sc_sheaf_new(sc, gfp);
 	if (!sheaf)
 		return NULL;
 	if (!sc_refill(sc, sheaf, sc_fill_gfp(sc, gfp) & ~__GFP_NOFAIL))
@@ -645,22 +674,17 @@ void sc_sheaf_retire(struct sheaf_cache *sc, struct sheaf *sheaf)
 /*
  * Install a full sheaf filled outside the section. Meanwhile we may have
  * been migrated or raced, so put it where it fits; main is not empty on
- * return. Or the capacity changed meanwhile: then no CPU may take the
- * sheaf, and NULL with the section released sends the caller to the base.
+ * return. A sheaf of any capacity may be main (sc_cpu_fit()).
  */
 static struct sc_cpu *sc_install_full(struct sheaf_cache *sc,
 				      struct sc_cpu *pcp, struct sheaf *full)
 {
 	struct sc_barn *barn = sc_local_barn(sc);
 
-	if (unlikely(full->capacity != READ_ONCE(sc->next_capacity))) {
-		sc_exit(pcp);
-		sc_sheaf_retire(sc, full);
-		return NULL;
-	}
 	if (!pcp->main->size) {
 		barn_put_empty(sc, barn, pcp->main);
 		pcp->main = full;
+		sc_cpu_fit(sc, pcp);
 	} else if (!pcp->spare) {
 		pcp->spare = full;
 	} else if (!pcp->spare->size) {
@@ -685,6 +709,7 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 
 	if (pcp->spare && pcp->spare->size) {
 		swap(pcp->main, pcp->spare);
+		sc_cpu_fit(sc, pcp);
 		sc_stat(sc, SC_SWAP);
 		return pcp;
 	}
@@ -693,11 +718,14 @@ sc_replace_empty_main(struct sheaf_cache *sc, struct sc_cpu *pcp, gfp_t gfp)
 	full = barn_replace_empty(sc, barn, pcp->main);
 	if (full) {
 		pcp->main = full;
+		sc_cpu_fit(sc, pcp);
 		sc_stat(sc, SC_BARN_GET);
+		sc_tune_exchange(sc, false);
 		return pcp;
 	}
 	sc_stat(sc, SC_BARN_GET_FAIL);
 	trace_sheafcache_barn_get_fail(sc, numa_mem_id());
+	sc_tune_exchange(sc, true);
 
 	/* A batch from the base takes long: not with IRQs off. */
 	if (irqs_disabled()) {
@@ -943,6 +971,33 @@ static __always_inline void sc_push_held(struct sheaf_cache *sc,
 }
 
 /*
+ * Make room in a full main with @empty: main goes to the barn as a full
+ * sheaf; or, when the capacity grew past main's, its objects move to the
+ * larger @empty (in order: dirty ones stay on top) and the old sheaf is
+ * freed, so that a growing cache flushes nothing.
+ */
+static bool sc_main_away(struct sheaf_cache *sc, struct sc_barn *barn,
+			 struct sc_cpu *pcp, struct sheaf *empty)
+{
+	struct sheaf *main = pcp->main;
+
+	if (main->capacity < empty->capacity) {
+		memcpy(empty->objects, main->objects,
+		       main->size * sizeof(void *));
+		empty->size = main->size;
+		main->size = 0;
+		pcp->main = empty;
+		sc_sheaf_free(sc, main);
+		return true;
+	}
+	if (!barn_put_full(sc, barn, main, false))
+		return false;
+	pcp->main = empty;
+	sc_stat(sc, SC_BARN_PUT);
+	return true;
+}
+
+/*
  * A free that is more than a push: an object outside this CPU's local
  * span, whose page then tells its node, or a full main. Room is made in
  * main by swapping in a spare that has some; else main goes to the barn
@@ -963,31 +1018,33 @@ static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
 		sc_free_base(sc, obj);
 		return;
 	}
-	if (pcp->main->size < sc->capacity)
+	/* Adopt the cache's capacity, as every slow path does. */
+	sc_cpu_fit(sc, pcp);
+	if (pcp->main->size < pcp->capacity)
 		goto push;
-	if (spare && spare->size < sc->capacity) {
+	if (spare && spare->size < spare->capacity &&
+	    spare->size < READ_ONCE(sc->capacity)) {
 		swap(pcp->main, pcp->spare);
 		sc_stat(sc, SC_SWAP);
-		goto push;
+		goto fit;
 	}
 	/* With a spare, main can only go to the barn, below its limit. */
-	if (!spare || READ_ONCE(barn->nr_full) < sc->max_full) {
+	if (!spare || READ_ONCE(barn->nr_full) < READ_ONCE(sc->max_full)) {
 		empty = barn_get_empty(barn);
 		if (!empty)
-			empty = sc_sheaf_alloc(sc, GFP_NOWAIT,
-					       READ_ONCE(sc->next_capacity));
+			empty = sc_sheaf_new(sc, GFP_NOWAIT);
 	}
 	if (empty && !spare) {
 		pcp->spare = pcp->main;
 		pcp->main = empty;
-	} else if (empty && barn_put_full(sc, barn, pcp->main, false)) {
-		pcp->main = empty;
-		sc_stat(sc, SC_BARN_PUT);
+	} else if (empty && sc_main_away(sc, barn, pcp, empty)) {
+		sc_tune_exchange(sc, false);
 	} else {
 		if (empty)
 			barn_put_empty(sc, barn, empty);
 		sc_stat(sc, SC_BARN_PUT_FAIL);
 		trace_sheafcache_barn_put_fail(sc, numa_mem_id());
+		sc_tune_exchange(sc, true);
 		/* A batch to the base takes long: not with IRQs off. */
 		if (irqs_disabled()) {
 			sc_exit(pcp);
@@ -996,6 +1053,8 @@ static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
 		}
 		sc_flush(sc, pcp->main);
 	}
+fit:
+	sc_cpu_fit(sc, pcp);
 push:
 	sc_push_held(sc, pcp, obj);
 }
@@ -1022,7 +1081,7 @@ static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj,
 		return;
 	}
 	if ((static_branch_unlikely(&sc_numa) && !sc_in_local_span(obj)) ||
-	    unlikely(pcp->main->size >= sc->capacity)) {
+	    unlikely(pcp->main->size >= pcp->capacity)) {
 		sc_free_slow(sc, pcp, obj);
 		return;
 	}
@@ -1105,7 +1164,7 @@ static size_t sc_free_bulk_push(struct sheaf_cache *sc, size_t size, void **p)
 		return 0;
 	main = pcp->main;
 	pushed = main->size;
-	for (; i < size && main->size < sc->capacity; i++) {
+	for (; i < size && main->size < pcp->capacity; i++) {
 		if (unlikely(!p[i]))
 			continue;
 		if (static_branch_unlikely(&sc_numa) && !sc_in_local_span(p[i]))

@@ -184,6 +184,20 @@ static __always_inline void *sc_obj_out(struct sheaf_cache *sc, void *obj,
 	return obj;
 }
 
+/* ===== Capacity (tune.c) ============================================== */
+
+/*
+ * Where this CPU's free paths call main full, after main changed, or the
+ * cache's capacity did: the cache's capacity, within what main can hold.
+ * Every store to main is followed by this, the section held.
+ */
+static inline void sc_cpu_fit(struct sheaf_cache *sc, struct sc_cpu *pcp)
+{
+	unsigned int capacity = pcp->main->capacity;
+
+	pcp->capacity = min(READ_ONCE(sc->capacity), capacity);
+}
+
 /* The barn of this CPU's memory node: the one its sheaves trade with. */
 static inline struct sc_barn *sc_local_barn(struct sheaf_cache *sc)
 {
@@ -196,6 +210,7 @@ void sc_spans_init(void);
 bool sc_may_cache(const void *obj);
 struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
 			     unsigned int capacity);
+struct sheaf *sc_sheaf_new(struct sheaf_cache *sc, gfp_t gfp);
 void sc_sheaf_free(struct sheaf_cache *sc, struct sheaf *sheaf);
 void sc_sheaf_retire(struct sheaf_cache *sc, struct sheaf *sheaf);
 gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp);
@@ -217,8 +232,26 @@ void barn_put_empty(struct sheaf_cache *sc, struct sc_barn *barn,
 bool sc_bad_object(struct sheaf_cache *sc, const void *obj);
 bool sc_keep_out(struct sheaf_cache *sc, const void *obj);
 
+/* cache.c */
+unsigned long sc_drain_all(struct sheaf_cache *sc);
+
 /* prefill.c */
 unsigned long sc_stash_flush(struct sheaf_cache *sc, struct sc_cpu *pcp);
+
+/* tune.c */
+extern unsigned int sc_trim_interval;
+extern struct mutex sc_tune_mutex;
+int sc_resheave(struct sheaf_cache *sc, unsigned int capacity);
+int sc_tune_check_args(const struct sheaf_cache_args *a, unsigned int size,
+		       unsigned int capacity);
+void sc_tune_init(struct sheaf_cache *sc, const struct sheaf_cache_args *a);
+void sc_tune_start(struct sheaf_cache *sc);
+void sc_tune_stop(struct sheaf_cache *sc);
+bool sc_hold(struct sheaf_cache *sc, struct sheaf *sheaf);
+void sc_unhold(struct sheaf_cache *sc, struct sheaf *sheaf);
+void sc_tune_exchange(struct sheaf_cache *sc, bool base);
+void sc_tune_pressure(struct sheaf_cache *sc);
+void sc_set_capacity_locked(struct sheaf_cache *sc, unsigned int capacity);
 
 /* rcu.c */
 void sc_rcu_init(struct sheaf_cache *sc);

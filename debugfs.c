@@ -64,6 +64,11 @@ const char * const sc_stat_names[] = {
 	[SC_RCU_SHEAF_BARN]	= "rcu_sheaf_barn",
 	[SC_RCU_SHEAF_FLUSH]	= "rcu_sheaf_flush",
 	[SC_FREE_RCU_FALLBACK]	= "free_rcu_fallback",
+	[SC_CAPACITY_GROW]	= "capacity_grow",
+	[SC_CAPACITY_SHRINK]	= "capacity_shrink",
+	[SC_CAPACITY_PRESSURE]	= "capacity_pressure",
+	[SC_TRIM]		= "trimmed",
+	[SC_BUDGET_DENY]	= "budget_deny",
 };
 
 static_assert(ARRAY_SIZE(sc_stat_names) == SC_NR_STATS);

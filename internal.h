@@ -38,6 +38,8 @@
  *	wrong cache is caught
  * @size: number of objects held
  * @capacity: number of objects that fit
+ * @held: its capacity is counted in the cache's held, against its byte
+ *	budget (tune.c); only with a budget
  * @flush: holds objects that must not be cached (from the memory
  *	reserves, or charged to a memcg; an RCU sheaf: another node's too):
  *	given back to the base on return, or after the grace period
@@ -60,7 +62,8 @@ struct sheaf {
 	};
 	struct sheaf_cache *cache;
 	unsigned int size;
-	unsigned int capacity : 31;
+	unsigned int capacity : 30;
+	unsigned int held : 1;
 	unsigned int flush : 1;
 	void *objects[];
 };
@@ -72,6 +75,11 @@ struct sheaf {
  * @empty: sheaves with size == 0
  * @nr_full: length of @full
  * @nr_empty: length of @empty
+ * @full_objects: objects in @full's sheaves, whose capacities may differ
+ *	while the cache's changes
+ * @low_full: fewest full sheaves since the last trim, which the interval
+ *	did not need (tune.c, as UMA's working-set estimate)
+ * @low_empty: fewest empty sheaves since the last trim
  */
 struct sc_barn {
 	spinlock_t lock;	/* see above */
@@ -79,6 +87,9 @@ struct sc_barn {
 	struct list_head empty;
 	unsigned int nr_full;
 	unsigned int nr_empty;
+	unsigned long full_objects;
+	unsigned int low_full;
+	unsigned int low_empty;
 };
 
 /**
@@ -87,6 +98,10 @@ struct sc_barn {
  *	fails to take it and uses the base cache
  * @main: sheaf the fast paths pop from and push to; never NULL
  * @spare: second sheaf, or NULL
+ * @capacity: where this CPU's free paths call main full: the cache's
+ *	capacity, as this CPU last saw it, but never above main's own
+ *	(sc_cpu_fit()), so that the CPU adopts a new capacity in its own
+ *	slow paths while its sheaves are of the old one
  * @rcu_free: sheaf that sheaf_cache_free_rcu() batches into, or NULL
  * @stash: full sheaves that a reservation above the capacity brought
  *	back, for the next one on this CPU (prefill.c), by their barn_list
@@ -100,6 +115,7 @@ struct sc_cpu {
 	local_trylock_t lock;
 	struct sheaf *main;
 	struct sheaf *spare;
+	unsigned int capacity;
 	struct sheaf *rcu_free;
 	struct list_head stash;
 	unsigned int nr_stash;
@@ -118,14 +134,26 @@ struct sc_cpu {
  *	it: SC_CHECK_* bits, plus the number of
  *	pfmemalloc objects this cache handed out and has not seen back
  * @base: the kmem_cache behind the sheaves
- * @capacity: objects per regular sheaf: where the free paths call main
- *	full. Never above the capacity of any CPU's main or spare, which is
- *	what lets sc_set_capacity() change it under load
+ * @capacity: objects per regular sheaf, where the CPUs' free paths call
+ *	main full (struct sc_cpu), and the largest regular reservation
  * @next_capacity: capacity of the sheaves being made, and the only one
- *	the barns and the CPUs take; equal to @capacity except while
- *	sc_set_capacity() raises it
+ *	the barns take; equal to @capacity except while sc_set_capacity()
+ *	raises it
  * @min_capacity: the creator's sheaf_capacity: reservations of that size
  *	must stay regular, so @capacity never goes below it
+ * @floor: the capacity tuning starts from and goes back to: the
+ *	creator's, or the default one
+ * @ceiling: the most tuning may raise it to: a page of pointers, or less
+ *	under a byte budget (never below @floor)
+ * @fixed: SHEAF_CACHE_FIXED_CAPACITY: no tuning
+ * @max_held: the byte budget in objects, or 0 for none
+ * @held: the capacities of the sheaves the cache holds (not out with a
+ *	caller), counted only with a budget: never above @max_held
+ * @tune_lock: serializes changes of the capacity (tune.c)
+ * @tune_barn: sheaf exchanges the barns served since the last decision
+ * @tune_base: those that went to the base instead
+ * @busy: slow-path events since the last trim: nonzero unless idle
+ * @trim: the periodic working-set trim
  * @object_size: size of the objects, for zeroing
  * @init_on_alloc: zero every object handed out (init_on_alloc rules)
  * @init_on_free: zero every object taken back (init_on_free rules)
@@ -161,6 +189,16 @@ struct sheaf_cache {
 	unsigned int capacity;
 	unsigned int next_capacity;
 	unsigned int min_capacity;
+	unsigned int floor;
+	unsigned int ceiling;
+	bool fixed;
+	unsigned long max_held;
+	atomic_long_t held;
+	spinlock_t tune_lock;	/* see above */
+	atomic_t tune_barn;
+	atomic_t tune_base;
+	unsigned int busy;
+	struct delayed_work trim;
 	unsigned int object_size;
 	bool init_on_alloc;
 	bool init_on_free;

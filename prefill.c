@@ -86,6 +86,7 @@ static struct sheaf *sc_sheaf_out(struct sheaf_cache *sc, struct sheaf *sheaf)
 	if (static_branch_unlikely(&sc_check_frees))
 		sc_sheaf_check_clean(sheaf);
 	INIT_LIST_HEAD(&sheaf->barn_list);
+	sc_unhold(sc, sheaf);
 	sheaf->cache = sc;
 	this_cpu_inc(sc->cpu->sheaves_out);
 	return sheaf;
@@ -212,6 +213,9 @@ static int sc_chain_extend(struct sheaf_cache *sc, gfp_t gfp,
 		}
 		list_add_tail(&sheaf->barn_list, &taken);
 	}
+	/* The caller's now, against no budget. */
+	list_for_each_entry(sheaf, &taken, barn_list)
+		sc_unhold(sc, sheaf);
 	list_splice_tail(&taken, chain);
 	return 0;
 fail:
@@ -295,7 +299,7 @@ static noinline struct sheaf *
 sc_prefill_chain(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 {
 	unsigned int stashed = 0;
-	struct sheaf *head = NULL;
+	struct sheaf *head = NULL, *sheaf;
 	struct sc_cpu *pcp;
 	LIST_HEAD(chain);
 
@@ -319,6 +323,8 @@ sc_prefill_chain(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 		sc_sheaf_retire(sc, head);
 		goto fail;
 	}
+	list_for_each_entry(sheaf, &chain, barn_list)
+		sc_unhold(sc, sheaf);
 	sc_sheaf_out(sc, head);
 	list_splice(&chain, &head->barn_list);
 	return head;
@@ -505,6 +511,15 @@ static noinline void sc_return_chain(struct sheaf_cache *sc,
 	struct sheaf *sheaf, *next;
 	struct sc_cpu *pcp;
 
+	/* Over the byte budget the cache keeps none: their objects go. */
+	list_for_each_entry_safe(sheaf, next, &head->barn_list, barn_list) {
+		if (sc_hold(sc, sheaf))
+			continue;
+		list_del(&sheaf->barn_list);
+		if (!head->flush)
+			sc_move(head, sheaf, sheaf->size);
+		sc_sheaf_retire(sc, sheaf);
+	}
 	if (!READ_ONCE(sc->dead)) {
 		if (sc_enter(sc, &pcp)) {
 			sc_stash_put(sc, pcp, &head->barn_list);
@@ -541,7 +556,8 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	sheaf->cache = NULL;
 	this_cpu_dec(sc->cpu->sheaves_out);
 	size = sheaf->size;
-	odd = sheaf->capacity != READ_ONCE(sc->next_capacity);
+	odd = sheaf->capacity != READ_ONCE(sc->next_capacity) ||
+	      !sc_hold(sc, sheaf);
 
 	/* Reserve or accounted objects are never cached; the sheaf may be. */
 	if (unlikely(sheaf->flush))

@@ -137,7 +137,7 @@ static bool sc_rcu_get_sheaf(struct sheaf_cache *sc, struct sc_cpu **pcpp)
 		return true;
 	}
 	sc_exit(pcp);
-	sheaf = sc_sheaf_alloc(sc, GFP_NOWAIT, READ_ONCE(sc->next_capacity));
+	sheaf = sc_sheaf_new(sc, GFP_NOWAIT);
 	if (!sheaf)
 		return false;
 	if (!sc_enter(sc, pcpp)) {

@@ -68,11 +68,21 @@ struct sheaf;
  * does); offset 0 is valid, so the flag says the field is set.
  */
 #define SHEAF_CACHE_RCU_HEAD		0x1U
-#define SHEAF_CACHE_FLAGS		SHEAF_CACHE_RCU_HEAD
+/*
+ * SHEAF_CACHE_FIXED_CAPACITY: keep sheaf_capacity (or the default) for
+ * good; otherwise the capacity tunes itself between sheaf_capacity and a
+ * page of pointers, within max_bytes (README, "Capacity that tunes
+ * itself").
+ */
+#define SHEAF_CACHE_FIXED_CAPACITY	0x2U
+#define SHEAF_CACHE_FLAGS		(SHEAF_CACHE_RCU_HEAD | \
+					 SHEAF_CACHE_FIXED_CAPACITY)
 
 /**
  * struct sheaf_cache_args - optional parameters of sheaf_cache_create()
  * @sheaf_capacity: objects per sheaf; 0 chooses from the object size.
+ *	Also the floor of a capacity that tunes itself: a reservation of
+ *	this size always fits one sheaf.
  * @max_full_sheaves: per-node barn limit of full sheaves; 0 means 10, or
  *	30 for objects of 1 KiB up to a page on kernels whose caches have
  *	sheaves of their own (6.18 on).
@@ -82,6 +92,10 @@ struct sheaf;
  * @rcu_head_offset: with SHEAF_CACHE_RCU_HEAD, the offset of a struct
  *	rcu_head in each object: pointer-aligned, the whole head inside the
  *	object.
+ * @max_bytes: most bytes of objects the cache holds in its per-CPU
+ *	sheaves and barns, prefilled sheaves out with callers not counted;
+ *	0 for no cap beyond the limits above. Below two sheaves of the
+ *	floor capacity per possible CPU it is -EINVAL.
  */
 struct sheaf_cache_args {
 	unsigned int sheaf_capacity;
@@ -90,6 +104,7 @@ struct sheaf_cache_args {
 	unsigned int base_flags;
 	unsigned int flags;
 	unsigned int rcu_head_offset;
+	unsigned long max_bytes;
 };
 
 /**
@@ -140,6 +155,13 @@ struct sheaf_cache_args {
  *	objects that must not be cached)
  * @SC_FREE_RCU_FALLBACK: sheaf_cache_free_rcu() calls that found no RCU
  *	sheaf and used the object's rcu_head or waited for a grace period
+ * @SC_CAPACITY_GROW: capacity raised: most sheaf exchanges went past the
+ *	barn to the base
+ * @SC_CAPACITY_SHRINK: capacity lowered back to the floor: the cache was
+ *	idle for a trim interval
+ * @SC_CAPACITY_PRESSURE: capacity halved under memory pressure
+ * @SC_TRIM: objects the working-set trim gave back to the base
+ * @SC_BUDGET_DENY: sheaves not made or not kept for the byte budget
  * @SC_NR_STATS: number of counters
  */
 enum sheaf_cache_stat_item {
@@ -179,6 +201,11 @@ enum sheaf_cache_stat_item {
 	SC_RCU_SHEAF_BARN,
 	SC_RCU_SHEAF_FLUSH,
 	SC_FREE_RCU_FALLBACK,
+	SC_CAPACITY_GROW,
+	SC_CAPACITY_SHRINK,
+	SC_CAPACITY_PRESSURE,
+	SC_TRIM,
+	SC_BUDGET_DENY,
 	SC_NR_STATS
 };
 
@@ -507,9 +534,10 @@ unsigned long sheaf_cache_cached_objects(struct sheaf_cache *sc);
  * @sc: the cache
  *
  * Context: any context.
- * Return: the sheaf capacity chosen at creation, or the one root set
- * since in /sys/kernel/sheafcache/<name>/capacity (never below the
- * sheaf_capacity asked for at creation).
+ * Return: the capacity sheaves are made with now: the one chosen at
+ * creation, as it tuned itself since (unless SHEAF_CACHE_FIXED_CAPACITY),
+ * or the one root set in /sys/kernel/sheafcache/<name>/capacity; never
+ * below the sheaf_capacity asked for at creation.
  */
 unsigned int sheaf_cache_capacity(const struct sheaf_cache *sc);
 

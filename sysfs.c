@@ -9,8 +9,13 @@
  *   <counter>          one per enum sheaf_cache_stat_item, named as in
  *                      debugfs: "<total> C0=<n> C1=<n> ..." as SLUB's
  *                      stat files; write 0 to clear it
- *   capacity           objects per sheaf; writable, at least min_capacity
+ *   capacity           objects per sheaf, as tuned; writable, at least
+ *                      min_capacity
  *   min_capacity       the creator's sheaf_capacity (0: none asked for)
+ *   max_capacity       the most the capacity tunes itself to
+ *   max_bytes          the byte budget (0: none)
+ *   budget_bytes       what the budget counts: the capacities of the
+ *                      sheaves held, in bytes (0 without a budget)
  *   max_full_sheaves   per-node barn limits; writable
  *   max_empty_sheaves
  *   object_size        bytes per object
@@ -48,8 +53,6 @@ static struct kobject *sc_sysfs_root;
 /* The caches /proc/sheafinfo shows, in creation order. */
 static LIST_HEAD(sc_sysfs_caches);
 static DEFINE_MUTEX(sc_sysfs_lock);
-/* One tunable write at a time: sc_set_capacity() is not reentrant. */
-static DEFINE_MUTEX(sc_tune_lock);
 
 /**
  * struct sc_kobj - a cache's sysfs directory
@@ -65,167 +68,6 @@ struct sc_kobj {
 static struct sheaf_cache *sc_of(struct kobject *kobj)
 {
 	return container_of(kobj, struct sc_kobj, kobj)->sc;
-}
-
-/* ===== Changing the capacity under load =============================== */
-
-/*
- * The free fast path compares main's size with sc->capacity, and must
- * never push past main's own capacity. So sc->capacity stays at or below
- * the capacity of every CPU's main and spare: it goes down first, and up
- * only once every CPU holds sheaves of the new capacity. Meanwhile
- * next_capacity tells the barns and the CPUs which sheaves they may take
- * (barn_add(), sc_install_full(), sheaf_cache_return_sheaf()); a sheaf of
- * another capacity is flushed to the base and freed where it turns up.
- */
-
-/**
- * struct sc_resheave - one CPU's change of sheaves
- * @sc: the cache
- * @fresh: an empty sheaf of the new capacity; NULL once installed
- * @old: the CPU's main and spare it replaced, to be flushed and freed
- */
-struct sc_resheave {
-	struct sheaf_cache *sc;
-	struct sheaf *fresh;
-	struct sheaf *old[2];
-};
-
-/*
- * Give a CPU an empty main of the new capacity, if its own is not, and
- * no spare of another: the section held (work_on_cpu()), or the CPU
- * offline, its sheaves idle.
- */
-static void sc_resheave_cpu(struct sc_resheave *r, struct sc_cpu *pcp)
-{
-	unsigned int capacity = r->sc->next_capacity;
-
-	if (pcp->main->capacity != capacity) {
-		r->old[0] = pcp->main;
-		pcp->main = r->fresh;
-		r->fresh = NULL;
-	}
-	if (pcp->spare && pcp->spare->capacity != capacity) {
-		r->old[1] = pcp->spare;
-		pcp->spare = NULL;
-	}
-}
-
-/* What the old sheaves held goes to the base, outside the section. */
-static void sc_resheave_retire(struct sc_resheave *r)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(r->old); i++) {
-		if (!r->old[i])
-			continue;
-		sc_flush(r->sc, r->old[i]);
-		sc_sheaf_free(r->sc, r->old[i]);
-		r->old[i] = NULL;
-	}
-}
-
-static long sc_resheave_this_cpu(void *arg)
-{
-	struct sc_resheave *r = arg;
-	local_trylock_t *tl = sc_local_lock(&r->sc->cpu->lock);
-
-	/* A task: on !PREEMPT_RT nothing on this CPU can hold the section. */
-	if (WARN_ON_ONCE(!tl))
-		return -EBUSY;
-	sc_resheave_cpu(r, container_of(tl, struct sc_cpu, lock));
-	sc_local_unlock(tl);
-	sc_resheave_retire(r);
-	return 0;
-}
-
-/* Free what sc_resheave_alloc() made and no CPU took. */
-static void sc_resheave_free(struct sheaf_cache *sc, struct sc_resheave *r)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		if (r[cpu].fresh)
-			sc_sheaf_free(sc, r[cpu].fresh);
-	kfree(r);
-}
-
-/*
- * A new main of @capacity for every CPU, made before anything changes,
- * so that a change cannot fail halfway for want of memory.
- */
-static struct sc_resheave *sc_resheave_alloc(struct sheaf_cache *sc,
-					     unsigned int capacity)
-{
-	struct sc_resheave *r;
-	int cpu;
-
-	r = kcalloc(nr_cpu_ids, sizeof(*r), GFP_KERNEL);
-	if (!r)
-		return NULL;
-	for_each_possible_cpu(cpu) {
-		r[cpu].sc = sc;
-		r[cpu].fresh = sc_sheaf_alloc(sc, GFP_KERNEL, capacity);
-		if (!r[cpu].fresh) {
-			sc_resheave_free(sc, r);
-			return NULL;
-		}
-	}
-	return r;
-}
-
-/* Every CPU's sheaves to next_capacity; an offline CPU's are idle. */
-static int sc_resheave_cpus(struct sheaf_cache *sc, struct sc_resheave *r)
-{
-	int cpu, err = 0;
-
-	cpus_read_lock();
-	for_each_possible_cpu(cpu) {
-		if (!cpu_online(cpu)) {
-			sc_resheave_cpu(&r[cpu], per_cpu_ptr(sc->cpu, cpu));
-			sc_resheave_retire(&r[cpu]);
-		} else if (work_on_cpu(cpu, sc_resheave_this_cpu, &r[cpu])) {
-			err = -EBUSY;
-		}
-	}
-	cpus_read_unlock();
-	return err;
-}
-
-/*
- * Set the capacity of a live cache. Order matters, see above: down
- * first, then the sheaves the barns and CPUs may take, then the barns
- * emptied of the old ones, the CPUs given new ones, and last up.
- */
-static int sc_set_capacity(struct sheaf_cache *sc, unsigned int capacity)
-{
-	unsigned int old = sc->capacity;
-	struct sc_resheave *r;
-	int nid, err;
-
-	lockdep_assert_held(&sc_tune_lock);
-	if (capacity == old)
-		return 0;
-	r = sc_resheave_alloc(sc, capacity);
-	if (!r)
-		return -ENOMEM;
-	if (capacity < old)
-		WRITE_ONCE(sc->capacity, capacity);
-	WRITE_ONCE(sc->next_capacity, capacity);
-	for_each_node(nid)
-		sc_drain_barn(sc, sc->barns[nid], ULONG_MAX);
-	err = sc_resheave_cpus(sc, r);
-	sc_resheave_free(sc, r);
-	/*
-	 * Only a CPU whose section could not be had (a bug, it warned)
-	 * keeps sheaves of the old capacity: then the lower of the two
-	 * stays, which fits every sheaf.
-	 */
-	if (!err) {
-		WRITE_ONCE(sc->capacity, capacity);
-		trace_sheafcache_capacity(sc, old, capacity);
-	}
-	return err;
 }
 
 /* ===== Per-cache files ================================================ */
@@ -253,9 +95,9 @@ static ssize_t sc_store(struct sheaf_cache *sc, const char *buf,
 	err = kstrtouint(buf, 10, &val);
 	if (err)
 		return -EINVAL;
-	mutex_lock(&sc_tune_lock);
+	mutex_lock(&sc_tune_mutex);
 	err = tune(sc, val);
-	mutex_unlock(&sc_tune_lock);
+	mutex_unlock(&sc_tune_mutex);
 	return err ?: count;
 }
 
@@ -264,7 +106,7 @@ static int sc_tune_capacity(struct sheaf_cache *sc, unsigned int val)
 {
 	if (!val || val < sc->min_capacity || val > SHEAF_CACHE_MAX_CAPACITY)
 		return -EINVAL;
-	return sc_set_capacity(sc, val);
+	return sc_resheave(sc, val);
 }
 
 /* The barn limits are read where sheaves are put: a store is enough. */
@@ -335,6 +177,25 @@ static unsigned int sc_show_min_capacity(struct sheaf_cache *sc)
 }
 SC_ATTR_RO(min_capacity);
 
+static unsigned int sc_show_max_capacity(struct sheaf_cache *sc)
+{
+	return sc->ceiling;
+}
+SC_ATTR_RO(max_capacity);
+
+static unsigned long sc_show_max_bytes(struct sheaf_cache *sc)
+{
+	return sc->max_held * sc->object_size;
+}
+SC_ATTR_RO(max_bytes);
+
+/* The capacities held, which bound the objects: what the budget caps. */
+static unsigned long sc_show_budget_bytes(struct sheaf_cache *sc)
+{
+	return atomic_long_read(&sc->held) * sc->object_size;
+}
+SC_ATTR_RO(budget_bytes);
+
 static unsigned int sc_show_object_size(struct sheaf_cache *sc)
 {
 	return sc->object_size;
@@ -376,6 +237,9 @@ static struct kobj_attribute shrink_attr = __ATTR_WO(shrink);
 static struct attribute *sc_cache_attrs[] = {
 	&capacity_attr.attr,
 	&min_capacity_attr.attr,
+	&max_capacity_attr.attr,
+	&max_bytes_attr.attr,
+	&budget_bytes_attr.attr,
 	&max_full_sheaves_attr.attr,
 	&max_empty_sheaves_attr.attr,
 	&object_size_attr.attr,

@@ -46,6 +46,11 @@ DEFINE_EVENT(sheafcache_objects, sheafcache_flush,
 	     TP_PROTO(struct sheaf_cache *sc, unsigned int count),
 	     TP_ARGS(sc, count));
 
+/* The working-set trim gave @count objects back to the base. */
+DEFINE_EVENT(sheafcache_objects, sheafcache_trim,
+	     TP_PROTO(struct sheaf_cache *sc, unsigned int count),
+	     TP_ARGS(sc, count));
+
 DECLARE_EVENT_CLASS(sheafcache_barn,
 		    TP_PROTO(struct sheaf_cache *sc, int nid),
 		    TP_ARGS(sc, nid),
@@ -111,7 +116,7 @@ DEFINE_EVENT(sheafcache_sheaf, sheafcache_return,
 		      unsigned int given, bool oversize, bool fast),
 	     TP_ARGS(sc, requested, given, oversize, fast));
 
-/* The capacity changed, written in sysfs: from @old to @capacity. */
+/* The capacity changed, tuned or written in sysfs: @old to @capacity. */
 TRACE_EVENT(sheafcache_capacity,
 	    TP_PROTO(struct sheaf_cache *sc, unsigned int old,
 		     unsigned int capacity),

@@ -3,7 +3,8 @@
  * What the files of the sheafcache selftest share: selftest_paths.c (the
  * runner, and the cases of every branch of the alloc, free and prefill
  * paths), selftest_promises.c (slab's promises), selftest_rcu.c
- * (RCU-deferred frees) and selftest_upstream.c (upstream's API).
+ * (RCU-deferred frees), selftest_tune.c (the capacity, budget and trim)
+ * and selftest_upstream.c (upstream's API).
  */
 #ifndef _SHEAFCACHE_SELFTEST_H
 #define _SHEAFCACHE_SELFTEST_H
@@ -35,6 +36,9 @@ struct st_fill {
 long st_fill_cpu(void *arg);
 
 void st_ctor(void *obj);
+int fx_init_base(struct fx *fx, const char *base_name,
+		 unsigned int size, const struct sheaf_cache_args *args,
+		 slab_flags_t flags, void (*ctor)(void *));
 int fx_init(struct fx *fx, unsigned int max_full, unsigned int max_empty);
 void fx_fini(struct fx *fx);
 
@@ -60,5 +64,9 @@ int test_rcu_shrink_sends(void);
 int test_rcu_destroy_pending(void);
 int test_rcu_cpu_offline(void);
 int test_rcu_fallback_atomic(void);
+int test_tune_grows_and_trims(void);
+int test_tune_fixed_stays(void);
+int test_tune_budget_kept(void);
+int test_tune_budget_args(void);
 
 #endif /* _SHEAFCACHE_SELFTEST_H */

@@ -56,8 +56,8 @@ void st_ctor(void *obj)
 	memset(obj, 0x5a, OBJ_SIZE);
 }
 
-static int fx_init_base(struct fx *fx, const char *base_name,
-			unsigned int size, const struct sheaf_cache_args *args,
+int fx_init_base(struct fx *fx, const char *base_name,
+		 unsigned int size, const struct sheaf_cache_args *args,
 			slab_flags_t flags, void (*ctor)(void *))
 {
 	snprintf(fx->name, sizeof(fx->name), "st%u", ++fx_seq);
@@ -72,12 +72,14 @@ static int fx_init_base(struct fx *fx, const char *base_name,
 	return 0;
 }
 
+/* A fixed capacity: the cases count what each path does at CAP. */
 int fx_init(struct fx *fx, unsigned int max_full, unsigned int max_empty)
 {
 	struct sheaf_cache_args args = {
 		.sheaf_capacity = CAP,
 		.max_full_sheaves = max_full,
 		.max_empty_sheaves = max_empty,
+		.flags = SHEAF_CACHE_FIXED_CAPACITY,
 	};
 
 	return fx_init_base(fx, NULL, OBJ_SIZE, &args, 0, NULL);
@@ -1383,6 +1385,10 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(rcu_destroy_pending),
 	SC_TEST_CASE(rcu_cpu_offline),
 	SC_TEST_CASE(rcu_fallback_atomic),
+	SC_TEST_CASE(tune_grows_and_trims),
+	SC_TEST_CASE(tune_fixed_stays),
+	SC_TEST_CASE(tune_budget_kept),
+	SC_TEST_CASE(tune_budget_args),
 	SC_TEST_CASE_ATTR(memcg_charges_allocator, ST_MEMCG),
 };
 

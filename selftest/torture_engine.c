@@ -569,21 +569,23 @@ static void op_shrink(struct tt_thread *t)
 }
 
 /*
- * The introspection calls. The cache holds at most two sheaves per CPU
- * and the barns' limit, give or take a sheaf per CPU that a lost race
- * forces into a barn and one counted twice as it moves.
+ * The introspection calls. The cache holds at most two sheaves per CPU,
+ * its stash of a barn's limit and the barns' limit, give or take a sheaf
+ * per CPU that a lost race forces into a barn and one counted twice as
+ * it moves; none bigger than the capacity may grow to.
  */
 static void op_peek(struct tt_thread *t)
 {
 	struct sheaf_cache *sc = t->own.sc;
-	unsigned int cap = sheaf_cache_capacity(sc), most = max_t(unsigned int, tuned_cap, CAP);
-	unsigned long limit = (4UL * nr_cpu_ids + MAX_FULL * nr_node_ids) *
-			      most;
+	unsigned int cap = sheaf_cache_capacity(sc);
+	unsigned int most = max(tuned_cap, sc->ceiling);
+	unsigned long limit = (4UL * nr_cpu_ids +
+			       MAX_FULL * (nr_node_ids + nr_cpu_ids)) * most;
 
 	if (sheaf_cache_cached_objects(sc) > limit)
 		tt_error(&t->own, "cache holds more than its limits allow");
-	/* The shell may tune it (tuned_cap), never below the creator's. */
-	if (cap < CAP || cap > most || (!tuned_cap && cap != CAP))
+	/* Tuned, or set by the shell (tuned_cap), never below the floor. */
+	if (cap < CAP || cap > most || (sc->fixed && !tuned_cap && cap != CAP))
 		tt_error(&t->own, "capacity changed");
 	sheaf_cache_stat(sc, tt_rand(t) % SC_NR_STATS);
 }
