@@ -198,6 +198,13 @@ static inline void sc_cpu_fit(struct sheaf_cache *sc, struct sc_cpu *pcp)
 	pcp->capacity = min(READ_ONCE(sc->capacity), capacity);
 }
 
+/* A slow path ran: the trim does not take the cache for idle. */
+static inline void sc_tune_busy(struct sheaf_cache *sc)
+{
+	if (!READ_ONCE(sc->busy))
+		WRITE_ONCE(sc->busy, 1);
+}
+
 /* The barn of this CPU's memory node: the one its sheaves trade with. */
 static inline struct sc_barn *sc_local_barn(struct sheaf_cache *sc)
 {
@@ -247,8 +254,25 @@ int sc_tune_check_args(const struct sheaf_cache_args *a, unsigned int size,
 void sc_tune_init(struct sheaf_cache *sc, const struct sheaf_cache_args *a);
 void sc_tune_start(struct sheaf_cache *sc);
 void sc_tune_stop(struct sheaf_cache *sc);
-bool sc_hold(struct sheaf_cache *sc, struct sheaf *sheaf);
-void sc_unhold(struct sheaf_cache *sc, struct sheaf *sheaf);
+bool sc_hold_budget(struct sheaf_cache *sc, struct sheaf *sheaf);
+void sc_unhold_budget(struct sheaf_cache *sc, struct sheaf *sheaf);
+
+/*
+ * Count a sheaf the cache keeps against its byte budget: false when the
+ * budget does not allow it, and the sheaf must go. Only with a budget.
+ */
+static inline bool sc_hold(struct sheaf_cache *sc, struct sheaf *sheaf)
+{
+	return likely(!sc->max_held) || sc_hold_budget(sc, sheaf);
+}
+
+/* A sheaf freed, or handed to a caller: no longer counted. */
+static inline void sc_unhold(struct sheaf_cache *sc, struct sheaf *sheaf)
+{
+	if (unlikely(sc->max_held))
+		sc_unhold_budget(sc, sheaf);
+}
+
 void sc_tune_exchange(struct sheaf_cache *sc, bool base);
 void sc_tune_pressure(struct sheaf_cache *sc);
 void sc_set_capacity_locked(struct sheaf_cache *sc, unsigned int capacity);

@@ -107,6 +107,8 @@ struct sc_barn {
  *	back, for the next one on this CPU (prefill.c), by their barn_list
  * @nr_stash: objects in @stash
  * @stash_sheaves: sheaves in @stash
+ * @trim_seen: main and its size at the last trim, which only the trim
+ *	reads and writes: a change says the CPU was busy (tune.c)
  * @sheaves_out: prefilled sheaves taken on this CPU minus those returned
  *	here; the sum over CPUs is the number out with callers
  * @stat: event counters, see enum sheaf_cache_stat_item
@@ -120,6 +122,7 @@ struct sc_cpu {
 	struct list_head stash;
 	unsigned int nr_stash;
 	unsigned int stash_sheaves;
+	unsigned long trim_seen;
 	long sheaves_out;
 	unsigned long stat[SC_NR_STATS];
 };

@@ -242,20 +242,20 @@ static unsigned int sc_stash_take(struct sc_cpu *pcp, struct list_head *chain)
 /*
  * Keep the full sheaves at the front of a returned reservation's @chain
  * as this CPU's stash, if it has none, in the section: as many as a barn
- * keeps, of the capacity the cache makes, none to be flushed.
+ * keeps, none to be flushed. Of any capacity: only reservations link
+ * them, which take any; the trim and shrinking give them back.
  */
 static void sc_stash_put(struct sheaf_cache *sc, struct sc_cpu *pcp,
 			 struct list_head *chain)
 {
 	unsigned int n = 0, objects = 0, limit = READ_ONCE(sc->max_full);
-	unsigned int capacity = READ_ONCE(sc->next_capacity);
 	struct sheaf *sheaf, *last = NULL;
 
 	if (pcp->nr_stash)
 		return;
 	list_for_each_entry(sheaf, chain, barn_list) {
-		if (n == limit || sheaf->size != capacity ||
-		    sheaf->capacity != capacity || sheaf->flush)
+		if (n == limit || sheaf->size != sheaf->capacity ||
+		    sheaf->flush)
 			break;
 		objects += sheaf->size;
 		last = sheaf;
@@ -387,9 +387,11 @@ struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	bool fast = false;
 	struct sheaf *sheaf = sc_prefill(sc, gfp, size, &fast);
 
-	if (sc)
-		trace_sheafcache_prefill(sc, size, sheaf ? sheaf->size : 0,
-					 size > READ_ONCE(sc->capacity), fast);
+	if (!sc)
+		return NULL;
+	sc_tune_busy(sc);
+	trace_sheafcache_prefill(sc, size, sheaf ? sheaf->size : 0,
+				 size > READ_ONCE(sc->capacity), fast);
 	return sheaf;
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_prefill_sheaf);

@@ -89,11 +89,11 @@ void sc_tune_init(struct sheaf_cache *sc, const struct sheaf_cache_args *a)
 
 /*
  * Count @sheaf's capacity as held, if the budget allows: false when it
- * does not, and the sheaf must not be kept.
+ * does not, and the sheaf must not be kept (sc_hold()).
  */
-bool sc_hold(struct sheaf_cache *sc, struct sheaf *sheaf)
+bool sc_hold_budget(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
-	if (!sc->max_held || sheaf->held)
+	if (sheaf->held)
 		return true;
 	if (atomic_long_add_return(sheaf->capacity, &sc->held) > sc->max_held) {
 		atomic_long_sub(sheaf->capacity, &sc->held);
@@ -105,7 +105,7 @@ bool sc_hold(struct sheaf_cache *sc, struct sheaf *sheaf)
 }
 
 /* A sheaf freed, or handed to a caller: no longer held. */
-void sc_unhold(struct sheaf_cache *sc, struct sheaf *sheaf)
+void sc_unhold_budget(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
 	if (!sheaf->held)
 		return;
@@ -144,8 +144,7 @@ void sc_tune_exchange(struct sheaf_cache *sc, bool base)
 {
 	unsigned int trips, served, capacity;
 
-	if (!READ_ONCE(sc->busy))
-		WRITE_ONCE(sc->busy, 1);
+	sc_tune_busy(sc);
 	if (sc->fixed)
 		return;
 	if (!base) {
@@ -391,14 +390,41 @@ static unsigned long sc_trim_idle(struct sheaf_cache *sc)
 	return n;
 }
 
+/*
+ * Whether any CPU's main changed since the last trim: the fast paths
+ * mark nothing, so a cache used only through them looks at its sheaves.
+ */
+static bool sc_trim_cpus_busy(struct sheaf_cache *sc)
+{
+	bool busy = false;
+	int cpu;
+
+	rcu_read_lock();
+	for_each_possible_cpu(cpu) {
+		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
+		struct sheaf *main = READ_ONCE(pcp->main);
+		unsigned long seen = (unsigned long)main + READ_ONCE(main->size);
+
+		if (seen != pcp->trim_seen)
+			busy = true;
+		pcp->trim_seen = seen;
+	}
+	rcu_read_unlock();
+	return busy;
+}
+
 static void sc_trim_work(struct work_struct *work)
 {
 	struct sheaf_cache *sc = container_of(to_delayed_work(work),
 					      struct sheaf_cache, trim);
 	unsigned long n = 0;
+	bool busy;
 	int nid;
 
-	if (!xchg(&sc->busy, 0)) {
+	/* Both looked at: each starts the next interval afresh. */
+	busy = xchg(&sc->busy, 0);
+	busy |= sc_trim_cpus_busy(sc);
+	if (!busy) {
 		n = sc_trim_idle(sc);
 	} else {
 		for_each_node(nid)

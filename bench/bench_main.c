@@ -49,6 +49,8 @@
 #include <linux/utsname.h>
 
 #include "sheafcache.h"
+/* The burst case reads a cache's budget and runs its trim. */
+#include "internal.h"
 #include "selftest/sc_test.h"
 #include "bench.h"
 
@@ -281,6 +283,43 @@ static noinline u64 guar_sheaf(struct bench_size *bs,
 		}
 	}
 	return ktime_get_ns() - t0;
+}
+
+/*
+ * guar_sheaf() from a cache that holds nothing: each reservation starts
+ * after sheaf_cache_shrink(), which is not timed.
+ */
+static noinline u64 guar_cold(struct bench_size *bs,
+			      const struct bench_params *p)
+{
+	struct sheaf_cache *sc = bs->sc;
+	unsigned int i, used = p->used;
+	void **objs = bench_objs;
+	unsigned long flags, it;
+	struct sheaf *sheaf;
+	u64 t0, sum = 0, t;
+
+	for (it = 0; it < p->iters; it++) {
+		sheaf_cache_shrink(sc);
+		t0 = ktime_get_ns();
+		sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, p->n);
+		if (unlikely(!sheaf))
+			return BENCH_FAIL;
+		spin_lock_irqsave(&bench_lock, flags);
+		for (i = 0; i < used; i++)
+			objs[i] = sheaf_cache_alloc_from_sheaf(sc, GFP_ATOMIC,
+							       sheaf);
+		spin_unlock_irqrestore(&bench_lock, flags);
+		sheaf_cache_return_sheaf(sc, GFP_KERNEL, sheaf);
+		for (i = 0; i < used; i++) {
+			if (unlikely(!objs[i]))
+				return BENCH_FAIL;
+			sheaf_cache_free(sc, objs[i]);
+		}
+		t = ktime_get_ns() - t0;
+		sum += t > bench_clock_cost ? t - bench_clock_cost : 0;
+	}
+	return sum;
 }
 
 /*
@@ -619,9 +658,11 @@ static int case_bulk(struct bench_size *bs)
 static int case_guar(struct bench_size *bs)
 {
 	static const unsigned int ns[] = { 1, 4, 16, 32, 64 };
+	/* The cold one last, run apart: where one object of n is used. */
 	static const struct bench_timed fns[] = {
 		{ guar_sheaf, "sheaf" }, { guar_mempool, "mempool" },
 		{ guar_bulk, "bulk" }, { guar_slab, "slab" },
+		{ guar_cold, "sheaf_cold" },
 	};
 	struct bench_line l = {
 		.name = "guar", .size = bs->size, .order = "-", .cpus = 1,
@@ -641,8 +682,12 @@ static int case_guar(struct bench_size *bs)
 			p.iters = DIV_ROUND_UP(bench_iters(8000), ns[i]);
 			l.n = p.n;
 			l.used = p.used;
-			err = bench_run(&l, bs, fns, ARRAY_SIZE(fns),
+			err = bench_run(&l, bs, fns, ARRAY_SIZE(fns) - 1,
 					&p, p.iters);
+			/* Apart: it empties the cache the others warmed. */
+			if (!err && u)
+				err = bench_run(&l, bs, &fns[ARRAY_SIZE(fns) - 1],
+						1, &p, p.iters);
 			if (err)
 				return err;
 		}
@@ -723,6 +768,7 @@ static int case_sweep(struct bench_size *bs)
 	int err = 0;
 
 	snprintf(name, sizeof(name), "bench-sweep-%u", bs->size);
+	args.flags = SHEAF_CACHE_FIXED_CAPACITY;
 	for (c = 0; c < ARRAY_SIZE(caps) && !err; c++) {
 		args.sheaf_capacity = caps[c];
 		sc = sheaf_cache_create(name, bs->sweep_base, &args);
@@ -744,6 +790,145 @@ static int case_sweep(struct bench_size *bs)
 		sheaf_cache_destroy(sc);
 	}
 	return err;
+}
+
+/* ===== Bursts ========================================================= */
+
+#define BURST_RUN	200
+#define BURST_PAIRS	20
+#define BURST_OPS	(2 * BURST_RUN + 2 * BURST_PAIRS)
+/* The adaptive cache's byte budget: what the figures stay within. */
+#define BURST_BUDGET	SZ_512K
+
+/*
+ * A bursty workload on one CPU: runs of BURST_RUN allocations, then as
+ * many frees, with BURST_PAIRS short pairs in between, on p->sc (or
+ * slab's base for IMPL_SLAB).
+ */
+static __always_inline u64 burst_loop(struct bench_size *bs,
+				      const struct bench_params *p,
+				      enum bench_impl impl)
+{
+	struct bench_size tmp = *bs;
+	void **objs = bench_objs;
+	unsigned long it;
+	unsigned int i;
+	u64 t0;
+
+	tmp.sc = p->sc;
+	t0 = ktime_get_ns();
+	for (it = 0; it < p->iters; it++) {
+		for (i = 0; i < BURST_RUN; i++) {
+			objs[i] = bench_alloc(&tmp, impl, GFP_KERNEL);
+			if (unlikely(!objs[i]))
+				return BENCH_FAIL;
+		}
+		for (i = BURST_RUN; i--; )
+			bench_free(&tmp, impl, objs[i]);
+		for (i = 0; i < BURST_PAIRS; i++) {
+			objs[0] = bench_alloc(&tmp, impl, GFP_KERNEL);
+			if (unlikely(!objs[0]))
+				return BENCH_FAIL;
+			bench_free(&tmp, impl, objs[0]);
+		}
+	}
+	return ktime_get_ns() - t0;
+}
+
+BENCH_LOOP(burst, sheaf, IMPL_SHEAF)
+BENCH_LOOP(burst, slab, IMPL_SLAB)
+
+/* Objects refilled from and flushed to the base so far. */
+static u64 burst_traffic(struct sheaf_cache *sc)
+{
+	return sheaf_cache_stat(sc, SC_REFILL) + sheaf_cache_stat(sc, SC_FLUSH);
+}
+
+/* Run the cache's trim now, as its timer would, and wait for it. */
+static void burst_trim(struct sheaf_cache *sc)
+{
+	mod_delayed_work(system_unbound_wq, &sc->trim, 0);
+	flush_delayed_work(&sc->trim);
+}
+
+/*
+ * One cache of the burst case: its figure, the objects it moved through
+ * the base per 1000 operations, what it holds after the bursts, after a
+ * busy trim and after an idle one.
+ */
+static int burst_one(struct bench_size *bs, struct sheaf_cache *sc,
+		     const char *impl, struct bench_params *p)
+{
+	const struct bench_timed fns[] = { { burst_sheaf, impl } };
+	struct bench_line l = {
+		.name = "burst", .size = bs->size, .order = "lifo", .cpus = 1,
+		.n = BURST_RUN, .used = BURST_RUN,
+	};
+	unsigned long busy, held;
+	u64 before;
+	int err;
+
+	p->sc = sc;
+	/* The warm-up's traffic too: the tuning is part of the cost. */
+	before = burst_traffic(sc);
+	err = bench_run(&l, bs, fns, 1, p, (u64)p->iters * BURST_OPS);
+	if (err)
+		return err;
+	held = sheaf_cache_cached_objects(sc);
+	burst_trim(sc);
+	busy = sheaf_cache_cached_objects(sc);
+	burst_trim(sc);
+	pr_info("MEM case=burst size=%u impl=%s cap=%u traffic_per_kop=%llu ops=%llu budget=%lu budget_bytes=%lu held_bytes=%lu trimmed_busy_bytes=%lu trimmed_idle_bytes=%lu\n",
+		bs->size, impl, sheaf_cache_capacity(sc),
+		div64_u64((burst_traffic(sc) - before) * 1000,
+			  (u64)p->iters * BURST_OPS * (reps + !smoke)),
+		(u64)p->iters * BURST_OPS * (reps + !smoke),
+		sc->max_held * sc->object_size,
+		atomic_long_read(&sc->held) * sc->object_size,
+		held * bs->size, busy * bs->size,
+		sheaf_cache_cached_objects(sc) * bs->size);
+	return 0;
+}
+
+/*
+ * Bursts on a cache that tunes itself within BURST_BUDGET, and on one of
+ * the fixed default capacity, both over the sweep's base, beside slab.
+ */
+static int case_burst(struct bench_size *bs)
+{
+	static const struct bench_timed slab[] = { { burst_slab, "slab" } };
+	struct bench_params p = {
+		.iters = DIV_ROUND_UP(bench_iters(20000), BURST_OPS),
+	};
+	struct bench_line l = {
+		.name = "burst", .size = bs->size, .order = "lifo", .cpus = 1,
+		.n = BURST_RUN, .used = BURST_RUN,
+	};
+	struct sheaf_cache_args args = { .max_bytes = BURST_BUDGET };
+	struct sheaf_cache *sc;
+	char name[24];
+	int err;
+
+	snprintf(name, sizeof(name), "bench-burst-%u", bs->size);
+	sc = sheaf_cache_create(name, bs->sweep_base, &args);
+	if (IS_ERR(sc))
+		return PTR_ERR(sc);
+	err = burst_one(bs, sc, "sheaf", &p);
+	sheaf_cache_destroy(sc);
+	if (err)
+		return err;
+
+	args = (struct sheaf_cache_args){ .flags = SHEAF_CACHE_FIXED_CAPACITY };
+	sc = sheaf_cache_create(name, bs->sweep_base, &args);
+	if (IS_ERR(sc))
+		return PTR_ERR(sc);
+	err = burst_one(bs, sc, "fixed", &p);
+	sheaf_cache_destroy(sc);
+	if (err)
+		return err;
+	l.cap = 0;
+	p.sc = NULL;
+	return bench_run(&l, bs, slab, 1, &p, (u64)p.iters * BURST_OPS);
 }
 
 /*
@@ -841,6 +1026,7 @@ BENCH_CASE(prefill, 1)
 BENCH_CASE(cross, 2)
 BENCH_CASE(scale, 1)
 BENCH_CASE(sweep, 1)
+BENCH_CASE(burst, 1)
 BENCH_CASE(mem, 1)
 
 static const struct sc_test_case bench_cases[] = {
@@ -854,6 +1040,7 @@ static const struct sc_test_case bench_cases[] = {
 	SC_TEST_CASE(cross),
 	SC_TEST_CASE(scale),
 	SC_TEST_CASE(sweep),
+	SC_TEST_CASE(burst),
 	SC_TEST_CASE(mem),
 };
 
