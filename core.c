@@ -441,17 +441,27 @@ static struct sheaf *barn_take(struct sc_barn *barn, bool full)
 }
 
 /*
- * Add @sheaf to the barn's full or empty list unless it holds @limit, or
- * the sheaf is of a capacity the cache no longer makes: the barns hold
- * only sheaves every CPU may take (see sc_set_capacity()).
+ * Whether a barn keeps a sheaf of its capacity. Any CPU may take a sheaf
+ * of any capacity (sc_cpu_fit()), so this only retires old ones: a full
+ * sheaf smaller than the capacity now made is still of use until it is
+ * emptied, and its empty shell is then freed; one larger than it goes
+ * back to the base, as a shrinking cache wants.
  */
+bool sc_barn_keeps(struct sheaf_cache *sc, struct sheaf *sheaf, bool full)
+{
+	unsigned int capacity = READ_ONCE(sc->next_capacity);
+
+	return full ? sheaf->capacity <= capacity : sheaf->capacity == capacity;
+}
+
+/* Add @sheaf to the barn's full or empty list unless it holds @limit. */
 static bool barn_add(struct sheaf_cache *sc, struct sc_barn *barn,
 		     struct sheaf *sheaf, bool full, unsigned int limit)
 {
 	unsigned int *nr = full ? &barn->nr_full : &barn->nr_empty;
 
 	lockdep_assert_held(&barn->lock);
-	if (*nr >= limit || sheaf->capacity != READ_ONCE(sc->next_capacity))
+	if (*nr >= limit || !sc_barn_keeps(sc, sheaf, full))
 		return false;
 	list_add(&sheaf->barn_list, full ? &barn->full : &barn->empty);
 	(*nr)++;
@@ -467,7 +477,7 @@ struct sheaf *barn_get_empty(struct sc_barn *barn)
 
 	if (!READ_ONCE(barn->nr_empty))
 		return NULL;
-	spin_lock_irqsave(&barn->lock, flags);
+	sc_barn_lock(barn, &flags);
 	sheaf = barn_take(barn, false);
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return sheaf;
@@ -480,7 +490,7 @@ void barn_put_empty(struct sheaf_cache *sc, struct sc_barn *barn,
 	unsigned long flags;
 	bool kept;
 
-	spin_lock_irqsave(&barn->lock, flags);
+	sc_barn_lock(barn, &flags);
 	kept = barn_add(sc, barn, sheaf, false, READ_ONCE(sc->max_empty));
 	spin_unlock_irqrestore(&barn->lock, flags);
 	if (!kept)
@@ -497,7 +507,7 @@ bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
 	unsigned long flags;
 	bool ok;
 
-	spin_lock_irqsave(&barn->lock, flags);
+	sc_barn_lock(barn, &flags);
 	ok = barn_add(sc, barn, sheaf, true,
 		      force ? UINT_MAX : READ_ONCE(sc->max_full));
 	spin_unlock_irqrestore(&barn->lock, flags);
@@ -515,7 +525,7 @@ static struct sheaf *barn_replace_empty(struct sheaf_cache *sc,
 
 	if (!READ_ONCE(barn->nr_full))
 		return NULL;
-	spin_lock_irqsave(&barn->lock, flags);
+	sc_barn_lock(barn, &flags);
 	full = barn_take(barn, true);
 	if (full)
 		kept = barn_add(sc, barn, empty, false, READ_ONCE(sc->max_empty));
@@ -540,7 +550,7 @@ unsigned int barn_take_full_chain(struct sc_barn *barn, struct list_head *chain,
 
 	if (!READ_ONCE(barn->nr_full))
 		return 0;
-	spin_lock_irqsave(&barn->lock, flags);
+	sc_barn_lock(barn, &flags);
 	list_for_each_entry(sheaf, &barn->full, barn_list) {
 		got += sheaf->size;
 		last = sheaf;
@@ -566,18 +576,17 @@ unsigned int barn_take_full_chain(struct sc_barn *barn, struct list_head *chain,
 unsigned int barn_put_full_chain(struct sheaf_cache *sc, struct sc_barn *barn,
 				 struct list_head *chain)
 {
-	unsigned int n = 0, room, capacity, objects = 0;
+	unsigned int n = 0, room, objects = 0;
 	struct sheaf *sheaf, *last = NULL;
 	unsigned long flags;
 	LIST_HEAD(full);
 
-	spin_lock_irqsave(&barn->lock, flags);
-	capacity = READ_ONCE(sc->next_capacity);
+	sc_barn_lock(barn, &flags);
 	room = READ_ONCE(sc->max_full);
 	room = room > barn->nr_full ? room - barn->nr_full : 0;
 	list_for_each_entry(sheaf, chain, barn_list) {
 		if (n == room || sheaf->size != sheaf->capacity ||
-		    sheaf->capacity != capacity || sheaf->flush)
+		    !sc_barn_keeps(sc, sheaf, true) || sheaf->flush)
 			break;
 		objects += sheaf->size;
 		last = sheaf;
@@ -599,7 +608,7 @@ struct sheaf *barn_get_full_or_empty(struct sc_barn *barn)
 	struct sheaf *sheaf;
 	unsigned long flags;
 
-	spin_lock_irqsave(&barn->lock, flags);
+	sc_barn_lock(barn, &flags);
 	sheaf = barn_take(barn, true) ?: barn_take(barn, false);
 	spin_unlock_irqrestore(&barn->lock, flags);
 	return sheaf;
@@ -1044,7 +1053,9 @@ static noinline void sc_free_slow(struct sheaf_cache *sc, struct sc_cpu *pcp,
 			barn_put_empty(sc, barn, empty);
 		sc_stat(sc, SC_BARN_PUT_FAIL);
 		trace_sheafcache_barn_put_fail(sc, numa_mem_id());
-		sc_tune_exchange(sc, true);
+		/* A trip to the base, unless main is being retired. */
+		if (sc_barn_keeps(sc, pcp->main, true))
+			sc_tune_exchange(sc, true);
 		/* A batch to the base takes long: not with IRQs off. */
 		if (irqs_disabled()) {
 			sc_exit(pcp);

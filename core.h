@@ -205,6 +205,20 @@ static inline void sc_tune_busy(struct sheaf_cache *sc)
 		WRITE_ONCE(sc->busy, 1);
 }
 
+/*
+ * Take a barn's lock, IRQs saved, counting the times another CPU held it:
+ * the tuner's sign that the CPUs trade with the barn too often (tune.c).
+ */
+static __always_inline void sc_barn_lock(struct sc_barn *barn,
+					 unsigned long *flags)
+	__acquires(&barn->lock)
+{
+	if (!spin_trylock_irqsave(&barn->lock, *flags)) {
+		spin_lock_irqsave(&barn->lock, *flags);
+		barn->contended++;
+	}
+}
+
 /* The barn of this CPU's memory node: the one its sheaves trade with. */
 static inline struct sc_barn *sc_local_barn(struct sheaf_cache *sc)
 {
@@ -224,6 +238,7 @@ gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp);
 int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp);
 int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp);
 void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf);
+bool sc_barn_keeps(struct sheaf_cache *sc, struct sheaf *sheaf, bool full);
 bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
 		   struct sheaf *sheaf, bool force);
 struct sheaf *barn_get_full_or_empty(struct sc_barn *barn);

@@ -80,6 +80,7 @@ struct sheaf {
  * @low_full: fewest full sheaves since the last trim, which the interval
  *	did not need (tune.c, as UMA's working-set estimate)
  * @low_empty: fewest empty sheaves since the last trim
+ * @contended: times the lock was found held (sc_barn_lock())
  */
 struct sc_barn {
 	spinlock_t lock;	/* see above */
@@ -90,6 +91,7 @@ struct sc_barn {
 	unsigned long full_objects;
 	unsigned int low_full;
 	unsigned int low_empty;
+	unsigned long contended;
 };
 
 /**
@@ -155,6 +157,7 @@ struct sc_cpu {
  * @tune_lock: serializes changes of the capacity (tune.c)
  * @tune_barn: sheaf exchanges the barns served since the last decision
  * @tune_base: those that went to the base instead
+ * @tune_contended: the barns' contended counts at the last decision
  * @busy: slow-path events since the last trim: nonzero unless idle
  * @trim: the periodic working-set trim
  * @object_size: size of the objects, for zeroing
@@ -200,6 +203,7 @@ struct sheaf_cache {
 	spinlock_t tune_lock;	/* see above */
 	atomic_t tune_barn;
 	atomic_t tune_base;
+	unsigned long tune_contended;
 	unsigned int busy;
 	struct delayed_work trim;
 	unsigned int object_size;

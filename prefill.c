@@ -287,6 +287,33 @@ unsigned long sc_stash_flush(struct sheaf_cache *sc, struct sc_cpu *pcp)
 }
 
 /*
+ * Hand @head out with @chain (holding @linked objects) and what else
+ * @size needs linked to it; on failure all of it goes back and NULL.
+ */
+static struct sheaf *sc_prefill_linked(struct sheaf_cache *sc, gfp_t gfp,
+				       struct sheaf *head,
+				       struct list_head *chain,
+				       unsigned int linked, unsigned int size)
+{
+	struct sheaf *sheaf;
+
+	sc_sheaf_clean(sc, head);
+	if (head->size + linked < size &&
+	    sc_chain_extend(sc, gfp, head, chain,
+			    size - head->size - linked)) {
+		sc_chain_unwind(sc, chain);
+		sc_sheaf_retire(sc, head);
+		sc_stat(sc, SC_PREFILL_FAIL);
+		return NULL;
+	}
+	list_for_each_entry(sheaf, chain, barn_list)
+		sc_unhold(sc, sheaf);
+	sc_sheaf_out(sc, head);
+	list_splice(chain, &head->barn_list);
+	return head;
+}
+
+/*
  * A reservation above the capacity, as the maple tree makes for its worst
  * case and then uses a few of: the spare, or a sheaf of the barn, with
  * more of the barn's full sheaves linked to it, costs a few pointer moves
@@ -299,7 +326,7 @@ static noinline struct sheaf *
 sc_prefill_chain(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 {
 	unsigned int stashed = 0;
-	struct sheaf *head = NULL, *sheaf;
+	struct sheaf *head = NULL;
 	struct sc_cpu *pcp;
 	LIST_HEAD(chain);
 
@@ -313,24 +340,12 @@ sc_prefill_chain(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 		head = barn_get_full_or_empty(sc_local_barn(sc));
 	if (!head)
 		head = sc_sheaf_alloc(sc, gfp, READ_ONCE(sc->next_capacity));
-	if (!head)
-		goto fail;
-	sc_sheaf_clean(sc, head);
-	if (head->size + stashed < size &&
-	    sc_chain_extend(sc, gfp, head, &chain,
-			    size - head->size - stashed)) {
+	if (!head) {
 		sc_chain_unwind(sc, &chain);
-		sc_sheaf_retire(sc, head);
-		goto fail;
+		sc_stat(sc, SC_PREFILL_FAIL);
+		return NULL;
 	}
-	list_for_each_entry(sheaf, &chain, barn_list)
-		sc_unhold(sc, sheaf);
-	sc_sheaf_out(sc, head);
-	list_splice(&chain, &head->barn_list);
-	return head;
-fail:
-	sc_stat(sc, SC_PREFILL_FAIL);
-	return NULL;
+	return sc_prefill_linked(sc, gfp, head, &chain, stashed, size);
 }
 
 /* sheaf_cache_prefill_sheaf(); @fast: this CPU's spare served it. */
@@ -367,11 +382,11 @@ static struct sheaf *sc_prefill(struct sheaf_cache *sc, gfp_t gfp,
 			trace_sheafcache_barn_get_fail(sc, numa_mem_id());
 		}
 	}
-	/* The capacity went below @size meanwhile (sc_set_capacity()). */
+	/* Of a smaller capacity than the cache's now: more are linked. */
 	if (unlikely(sheaf && sheaf->capacity < size)) {
-		sc_flush(sc, sheaf);
-		sc_sheaf_free(sc, sheaf);
-		sheaf = NULL;
+		LIST_HEAD(chain);
+
+		return sc_prefill_linked(sc, gfp, sheaf, &chain, 0, size);
 	}
 	if (sheaf)
 		sc_sheaf_clean(sc, sheaf);

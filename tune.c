@@ -50,6 +50,8 @@ DEFINE_MUTEX(sc_tune_mutex);
 
 /* Base trips that make the tuner look at what the barns served. */
 #define SC_TUNE_WINDOW		8
+/* Barn exchanges that make it look at how often their locks were held. */
+#define SC_TUNE_BARN_WINDOW	64
 
 /* The most pointers a one-page sheaf holds. */
 #define SC_PAGE_CAPACITY \
@@ -135,20 +137,53 @@ void sc_set_capacity_locked(struct sheaf_cache *sc, unsigned int capacity)
 	trace_sheafcache_capacity(sc, old, capacity);
 }
 
+/* Times the barns' locks were found held, over all nodes. */
+static unsigned long sc_tune_contention(struct sheaf_cache *sc)
+{
+	unsigned long n = 0;
+	int nid;
+
+	for_each_node(nid)
+		n += READ_ONCE(sc->barns[nid]->contended);
+	return n;
+}
+
+/* Double the capacity, up to the ceiling, with sc->tune_lock held. */
+static void sc_tune_grow(struct sheaf_cache *sc)
+{
+	unsigned int capacity = min(sc->capacity * 2, sc->ceiling);
+
+	if (capacity > sc->capacity) {
+		sc_set_capacity_locked(sc, capacity);
+		sc_stat(sc, SC_CAPACITY_GROW);
+	}
+}
+
 /*
  * A slow path exchanged a sheaf with the barn (@base false) or, the barn
- * empty or full, with the base. Every SC_TUNE_WINDOW base trips, if they
- * were at least a third of all exchanges, the capacity doubles.
+ * empty or full, with the base. The capacity doubles when the CPUs trade
+ * past what they and the barn hold: every SC_TUNE_WINDOW base trips, if
+ * they were at least a third of all exchanges; and when they contend for
+ * the barn: every SC_TUNE_BARN_WINDOW exchanges, if a quarter of them
+ * found its lock held. Larger sheaves make both rarer.
  */
 void sc_tune_exchange(struct sheaf_cache *sc, bool base)
 {
-	unsigned int trips, served, capacity;
+	unsigned int trips, served;
+	unsigned long contended;
 
 	sc_tune_busy(sc);
 	if (sc->fixed)
 		return;
 	if (!base) {
-		atomic_inc(&sc->tune_barn);
+		if (atomic_inc_return(&sc->tune_barn) % SC_TUNE_BARN_WINDOW ||
+		    !spin_trylock(&sc->tune_lock))
+			return;
+		contended = sc_tune_contention(sc);
+		if (contended - sc->tune_contended >= SC_TUNE_BARN_WINDOW / 4)
+			sc_tune_grow(sc);
+		sc->tune_contended = contended;
+		spin_unlock(&sc->tune_lock);
 		return;
 	}
 	if (atomic_inc_return(&sc->tune_base) < SC_TUNE_WINDOW ||
@@ -156,11 +191,9 @@ void sc_tune_exchange(struct sheaf_cache *sc, bool base)
 		return;
 	trips = atomic_xchg(&sc->tune_base, 0);
 	served = atomic_xchg(&sc->tune_barn, 0);
-	capacity = min(sc->capacity * 2, sc->ceiling);
-	if (trips * 2 >= served && capacity > sc->capacity) {
-		sc_set_capacity_locked(sc, capacity);
-		sc_stat(sc, SC_CAPACITY_GROW);
-	}
+	if (trips * 2 >= served)
+		sc_tune_grow(sc);
+	sc->tune_contended = sc_tune_contention(sc);
 	spin_unlock(&sc->tune_lock);
 }
 
@@ -345,7 +378,7 @@ static unsigned long sc_trim_barn(struct sheaf_cache *sc, struct sc_barn *barn)
 	struct sheaf *sheaf, *next;
 	LIST_HEAD(spare);
 
-	spin_lock_irqsave(&barn->lock, flags);
+	sc_barn_lock(barn, &flags);
 	while (barn->low_full && barn->nr_full) {
 		sheaf = list_last_entry(&barn->full, struct sheaf, barn_list);
 		list_move(&sheaf->barn_list, &spare);

@@ -60,6 +60,7 @@ enum tt_count {
 	TT_REFILL_ENOMEM,
 	TT_FROM_SHEAF,
 	TT_SHRINK,
+	TT_RESIZE,
 	TT_ERRORS,
 	TT_NR_COUNTS
 };
@@ -77,6 +78,7 @@ static const char * const tt_count_names[] = {
 	[TT_REFILL_ENOMEM]	= "refill_enomem",
 	[TT_FROM_SHEAF]		= "from_sheaf",
 	[TT_SHRINK]		= "shrink",
+	[TT_RESIZE]		= "resize",
 	[TT_ERRORS]		= "errors",
 };
 
@@ -259,6 +261,7 @@ enum tt_op {
 	OP_FREE_RCU,
 	OP_RCU_SWAP,
 	OP_RCU_READ,
+	OP_RESIZE,
 	TT_NR_OPS
 };
 
@@ -562,6 +565,28 @@ static void op_sheaf(struct tt_thread *t)
 	}
 }
 
+/*
+ * Move the capacity as the tuner does (sc_set_capacity_locked(): two
+ * stores under tune_lock), to the floor or two or four times it, while
+ * the others allocate, free and reserve: every CPU adopts it in its own
+ * slow paths, with its sheaves of the old capacity still in use.
+ */
+static void op_resize(struct tt_thread *t)
+{
+	struct sheaf_cache *sc = t->own.sc;
+	unsigned int capacity;
+	unsigned long flags;
+
+	if (sc->fixed)
+		return;
+	capacity = min(sc->floor << (tt_rand(t) % 3), sc->ceiling);
+	spin_lock_irqsave(&sc->tune_lock, flags);
+	WRITE_ONCE(sc->next_capacity, capacity);
+	WRITE_ONCE(sc->capacity, capacity);
+	spin_unlock_irqrestore(&sc->tune_lock, flags);
+	t->own.n[TT_RESIZE]++;
+}
+
 static void op_shrink(struct tt_thread *t)
 {
 	sheaf_cache_shrink(t->own.sc);
@@ -684,6 +709,7 @@ static void (* const tt_ops[TT_NR_OPS])(struct tt_thread *t) = {
 	[OP_FREE_RCU]		= op_free_rcu,
 	[OP_RCU_SWAP]		= op_rcu_swap,
 	[OP_RCU_READ]		= op_rcu_read,
+	[OP_RESIZE]		= op_resize,
 };
 
 /* The timed run of each mode; operations weighed per mille. */
@@ -691,9 +717,9 @@ static const struct tt_spec spec_stress = {
 	.mix = {
 		[OP_ALLOC] = 350, [OP_ALLOC_ZERO] = 20, [OP_ALLOC_IRQOFF] = 30,
 		[OP_FREE] = 300, [OP_FREE_IRQOFF] = 30, [OP_PASS] = 80,
-		[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_PEEK] = 10,
+		[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_PEEK] = 8,
 		[OP_BULK] = 20, [OP_FREE_RCU] = 20, [OP_RCU_SWAP] = 20,
-		[OP_RCU_READ] = 40,
+		[OP_RCU_READ] = 40, [OP_RESIZE] = 2,
 	},
 	.bound = true,
 };
@@ -704,8 +730,8 @@ static const struct tt_spec spec_hotplug = {
 		[OP_ALLOC] = 350, [OP_ALLOC_ZERO] = 20, [OP_ALLOC_IRQOFF] = 30,
 		[OP_FREE] = 300, [OP_FREE_IRQOFF] = 30, [OP_PASS] = 80,
 		[OP_RECEIVE] = 80, [OP_PREFILL] = 100, [OP_SHRINK] = 1,
-		[OP_PEEK] = 9, [OP_FREE_RCU] = 20, [OP_RCU_SWAP] = 10,
-		[OP_RCU_READ] = 10,
+		[OP_PEEK] = 7, [OP_FREE_RCU] = 20, [OP_RCU_SWAP] = 10,
+		[OP_RCU_READ] = 10, [OP_RESIZE] = 2,
 	},
 	.hotplug = true,
 	.until = TT_UNTIL_CPU_DEATHS,
@@ -1082,6 +1108,11 @@ static void tt_print_counts(void)
 		tt_res.stat[SC_REENTRANT], tt_res.stat[SC_REFILL_FAIL],
 		tt_res.stat[SC_PREFILL_FAIL], tt_res.stat[SC_CPU_DEAD],
 		tt_res.hard_ops, tt_res.soft_ops);
+	pr_info("# capacity: grow=%llu shrink=%llu pressure=%llu refilled=%llu flushed=%llu barn_get=%llu barn_get_fail=%llu barn_put_fail=%llu\n",
+		tt_res.stat[SC_CAPACITY_GROW], tt_res.stat[SC_CAPACITY_SHRINK],
+		tt_res.stat[SC_CAPACITY_PRESSURE], tt_res.stat[SC_REFILL],
+		tt_res.stat[SC_FLUSH], tt_res.stat[SC_BARN_GET],
+		tt_res.stat[SC_BARN_GET_FAIL], tt_res.stat[SC_BARN_PUT_FAIL]);
 }
 
 /*

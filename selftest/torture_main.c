@@ -213,7 +213,7 @@ unsigned long tt_barn_objects(struct sheaf_cache *sc)
 	int nid;
 
 	for_each_node(nid)
-		n += READ_ONCE(sc->barns[nid]->nr_full) * sc->capacity;
+		n += READ_ONCE(sc->barns[nid]->full_objects);
 	return n;
 }
 
