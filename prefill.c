@@ -213,10 +213,10 @@ static int sc_chain_extend(struct sheaf_cache *sc, gfp_t gfp,
 		}
 		list_add_tail(&sheaf->barn_list, &taken);
 	}
-	/* The caller's now, against no budget. */
+	/* The caller's now, against no budget; before any emptied ones. */
 	list_for_each_entry(sheaf, &taken, barn_list)
 		sc_unhold(sc, sheaf);
-	list_splice_tail(&taken, chain);
+	list_splice(&taken, chain);
 	return 0;
 fail:
 	sc_chain_unwind(sc, &taken);
@@ -412,25 +412,28 @@ struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 EXPORT_SYMBOL_GPL(sheaf_cache_prefill_sheaf);
 
 /*
- * The first sheaf of a reservation ran empty: the next linked one with
- * objects moves them in, and goes to the end of the list once empty, so
- * that the first linked sheaf is empty only when all are. A plain pop
- * still: no allocation, no lock, any context.
+ * The first sheaf of a reservation ran empty: the first linked one with
+ * objects moves them in, and goes to the end of the list once empty. A
+ * refill may have linked full sheaves behind emptied ones, so the walk
+ * does not stop at an empty one. A plain pop still: no allocation, no
+ * lock, any context.
  */
 static noinline void *sc_alloc_from_chain(gfp_t gfp, struct sheaf *sheaf)
 {
 	struct sheaf *next;
 
 	/* A returned sheaf (no cache) may be in a barn: its list is not ours. */
-	if (!sheaf->cache || list_empty(&sheaf->barn_list))
+	if (!sheaf->cache)
 		return NULL;
-	next = list_first_entry(&sheaf->barn_list, struct sheaf, barn_list);
-	if (!next->size)
-		return NULL;
-	sc_move(sheaf, next, next->size);
-	if (!next->size)
-		list_move_tail(&next->barn_list, &sheaf->barn_list);
-	return sheaf_cache_alloc_from_sheaf(sheaf->cache, gfp, sheaf);
+	list_for_each_entry(next, &sheaf->barn_list, barn_list) {
+		if (!next->size)
+			continue;
+		sc_move(sheaf, next, next->size);
+		if (!next->size)
+			list_move_tail(&next->barn_list, &sheaf->barn_list);
+		return sheaf_cache_alloc_from_sheaf(sheaf->cache, gfp, sheaf);
+	}
+	return NULL;
 }
 
 void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,

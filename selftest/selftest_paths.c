@@ -851,6 +851,21 @@ FX_TEST(prefill_cap_plus_1, 1, 1)
 	return ret;
 }
 
+/* Take every object of @sheaf, IRQs off, up to @max; how many. */
+static unsigned int st_take_all(struct fx *fx, struct sheaf *sheaf,
+				void **objs, unsigned int max)
+{
+	unsigned long flags;
+	unsigned int n = 0;
+
+	local_irq_save(flags);
+	while (n < max &&
+	       (objs[n] = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf)))
+		n++;
+	local_irq_restore(flags);
+	return n;
+}
+
 /*
  * A worst-case reservation from a warm barn: the spare and the barn's
  * four full sheaves, linked, with nothing from the base. Taking more than
@@ -914,6 +929,35 @@ FX_TEST(prefill_4cap, 1, 1)
 
 	EXPECT_STAT(fx, SC_PREFILL_OVERSIZE, 1);
 	return ret;
+}
+
+/*
+ * A reservation used up, linked sheaf and all, then refilled beyond the
+ * capacity in place: the new sheaves are linked beside the emptied one,
+ * and every object the sheaf is said to hold can be taken.
+ */
+FX_TEST(refill_used_chain, 2, 2)
+{
+	void *objs[4 * CAP];
+	struct sheaf *sheaf;
+	unsigned int n, i;
+
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 2 * CAP);
+	if (!EXPECT(sheaf))
+		return -ENOMEM;
+	n = st_take_all(fx, sheaf, objs, ARRAY_SIZE(objs));
+	EXPECT_EQ(n, 2 * CAP);
+	for (i = 0; i < n; i++)
+		sheaf_cache_free(fx->sc, objs[i]);
+	EXPECT(!sheaf_cache_refill_sheaf(fx->sc, GFP_KERNEL, &sheaf, 3 * CAP));
+	EXPECT(sheaf_cache_sheaf_size(sheaf) >= 3 * CAP);
+	n = st_take_all(fx, sheaf, objs, ARRAY_SIZE(objs));
+	EXPECT(n >= 3 * CAP);
+	EXPECT_EQ(sheaf_cache_sheaf_size(sheaf), 0);
+	for (i = 0; i < n; i++)
+		sheaf_cache_free(fx->sc, objs[i]);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	return 0;
 }
 
 FX_TEST(prefill_bad_input, 1, 1)
@@ -1351,6 +1395,7 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE_ATTR(prefill_cap_plus_1, ST_QUICK),
 	SC_TEST_CASE(prefill_4cap),
 	SC_TEST_CASE(prefill_chain_barn),
+	SC_TEST_CASE(refill_used_chain),
 	SC_TEST_CASE(prefill_bad_input),
 	SC_TEST_CASE(prefill_fast),
 	SC_TEST_CASE(prefill_barn),
