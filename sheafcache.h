@@ -22,10 +22,12 @@ struct sheaf;
 /*
  * The API's version, for clients to test with #if: raised whenever a
  * function, flag or counter is added. 1: this header, with the bulk
- * calls, sheafcache_upstream.h and the sysfs statistics. Independent of
- * the module's version (modinfo), which also counts fixes.
+ * calls, sheafcache_upstream.h and the sysfs statistics. 2: the tuned
+ * capacity (SHEAF_CACHE_FIXED_CAPACITY, max_bytes), reservations of
+ * linked sheaves and their counters. Independent of the module's version
+ * (modinfo), which also counts fixes.
  */
-#define SHEAF_CACHE_API_VERSION		1
+#define SHEAF_CACHE_API_VERSION		2
 
 /* Longest cache name, without the terminating NUL. */
 #define SHEAF_CACHE_NAME_MAX	31

@@ -864,7 +864,8 @@ static int burst_one(struct bench_size *bs, struct sheaf_cache *sc,
 		.name = "burst", .size = bs->size, .order = "lifo", .cpus = 1,
 		.n = BURST_RUN, .used = BURST_RUN,
 	};
-	unsigned long busy, held;
+	unsigned long busy, held, counted;
+	unsigned int capacity;
 	u64 before;
 	int err;
 
@@ -875,16 +876,18 @@ static int burst_one(struct bench_size *bs, struct sheaf_cache *sc,
 	if (err)
 		return err;
 	held = sheaf_cache_cached_objects(sc);
+	capacity = sheaf_cache_capacity(sc);
+	counted = atomic_long_read(&sc->held);
 	burst_trim(sc);
 	busy = sheaf_cache_cached_objects(sc);
 	burst_trim(sc);
 	pr_info("MEM case=burst size=%u impl=%s cap=%u traffic_per_kop=%llu ops=%llu budget=%lu budget_bytes=%lu held_bytes=%lu trimmed_busy_bytes=%lu trimmed_idle_bytes=%lu\n",
-		bs->size, impl, sheaf_cache_capacity(sc),
+		bs->size, impl, capacity,
 		div64_u64((burst_traffic(sc) - before) * 1000,
 			  (u64)p->iters * BURST_OPS * (reps + !smoke)),
 		(u64)p->iters * BURST_OPS * (reps + !smoke),
 		sc->max_held * sc->object_size,
-		atomic_long_read(&sc->held) * sc->object_size,
+		counted * sc->object_size,
 		held * bs->size, busy * bs->size,
 		sheaf_cache_cached_objects(sc) * bs->size);
 	return 0;

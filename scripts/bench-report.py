@@ -197,11 +197,12 @@ def geometry(misc):
 
 
 class Run:
-    def __init__(self, kernel, mode, rows, misc=()):
+    def __init__(self, kernel, mode, rows, misc=(), mems=()):
         self.kernel, self.mode = kernel, mode
         self.rows = [r for r in rows
                      if r['kernel'] == kernel and r['mode'] == mode]
         self.misc = list(misc)
+        self.mems = list(mems)
 
     def values(self, key, core='stats', **want):
         """The values of @key among the rows matching @want, sorted where
@@ -279,6 +280,47 @@ def targets(runs):
               lambda R, s: rel(R, dict(case='guar', size=s, impl='sheaf', n=32, used=32),
                                dict(case='guar', size=s, impl='mempool', n=32, used=32),
                                0.999))
+
+    def reserve(R, s):
+        """The worst n of reserve n (4 to 64), use 1, against mempool."""
+        worst = None
+        for n in (4, 16, 32, 64):
+            a = dict(case='guar', size=s, impl='sheaf', n=n, used=1)
+            b = dict(a, impl='mempool')
+            r = ratio(R.ns(**a), R.ns(**b))
+            if r is not None and (worst is None or r > worst[0]):
+                worst = (r, a, b)
+        if worst is None:
+            return '–'
+        return verdict(worst[0], 2, noisy=R.noisy(worst[1], worst[2]))
+    each_size('reserve n (4 to 64), use 1 ≤ 2 × mempool_alloc, worst n, warm',
+              reserve)
+
+    def burst(R, s, what):
+        bm = burst_mems(R, R.mems)
+        tuned, fixed = bm.get((s, 'sheaf')), bm.get((s, 'fixed'))
+        if not tuned or not fixed:
+            return '–'
+        if not fixed['traffic_per_kop'] or fixed['traffic_per_kop'] <= \
+           tuned['traffic_per_kop'] and fixed['cap'] == tuned['cap']:
+            return 'n/a: the fixed default keeps the bursts'
+        if what == 'traffic':
+            return verdict(ratio(tuned['traffic_per_kop'],
+                                 fixed['traffic_per_kop']), 0.7)
+        return rel(R, dict(case='burst', size=s, impl='sheaf'),
+                   dict(case='burst', size=s, impl='fixed'), 0.85)
+    each_size('bursts: tuned ≤ 0.7 × the fixed default\'s objects through '
+              'the base', lambda R, s: burst(R, s, 'traffic'))
+    each_size('bursts: tuned ≤ 0.85 × the fixed default\'s instructions '
+              'per operation', lambda R, s: burst(R, s, 'ns'))
+
+    def pair_ceiling(R):
+        v = R.ns(case='pair', size=sizes[0], impl='sheaf') if sizes else None
+        if v is None or R.mode != 'icount':
+            return '–'
+        return f'{v:.1f} {"PASS" if v <= 100 else "MISS"}'
+    row(f'pair ≤ 100 instructions, capacity tuning on, '
+        f'{sizes[0] if sizes else "?"} B (icount)', pair_ceiling)
 
     # From 6.18 the slab column is the base's own sheaves; slab32 is then a
     # base whose sheaves hold 32 objects, and marks such a kernel.
@@ -398,7 +440,15 @@ def grid(R, want, rowkeys, colkeys, keep=None, digits=1, extra=(), names=None):
 
 
 # The cases run_sections() has a section for; others get a plain table.
-KNOWN = ('pair', 'batch', 'guar', 'from', 'prefill', 'cross', 'scale', 'sweep')
+KNOWN = ('pair', 'batch', 'guar', 'from', 'prefill', 'cross', 'scale', 'sweep',
+         'burst')
+
+
+def burst_mems(R, mems):
+    """The burst case's MEM lines of this run, by (size, impl)."""
+    return {(m['size'], m['impl']): m for m in mems
+            if m['kernel'] == R.kernel and m['mode'] == R.mode and
+            m.get('case') == 'burst' and m['core'] == 'stats'}
 
 
 def run_sections(R, mems):
@@ -486,6 +536,30 @@ def run_sections(R, mems):
     if choice:
         o.append('\nSmallest capacity within 10% of the best at N = '
                  f'{R.values("n", case="sweep")[0]}: ' + ', '.join(choice) + '.\n')
+
+    if 'burst' in cases:
+        o.append('\n### f) bursts: runs of 200 allocations, then 200 frees, '
+                 'with 20 pairs between (per operation)\n\n')
+        o.append(grid(R, dict(case='burst'), ('size',), ('impl',),
+                      names={'sheaf': 'tuned, 512 KiB budget',
+                             'fixed': 'fixed default capacity'}))
+        bm = burst_mems(R, mems)
+        body = [[s, {'sheaf': 'tuned'}.get(i, i), m['cap'],
+                 m['traffic_per_kop'], m['held_bytes'],
+                 m['budget_bytes'] if m['budget'] else '–',
+                 m['trimmed_busy_bytes'], m['trimmed_idle_bytes']]
+                for (s, i), m in sorted(bm.items())]
+        if body:
+            o.append('\n' + md_table(
+                ['size', 'cache', 'capacity after', 'objects refilled + '
+                 'flushed per 1000 operations', 'bytes held after',
+                 'of them against the budget (sheaf capacities)',
+                 'after a busy trim', 'after an idle trim'], body))
+            o.append('\nThe tuned cache starts at the default capacity; the '
+                     'refills and flushes include the warm-up, in which it '
+                     'tunes itself. A trim interval with sheaf exchanges gives '
+                     'back what the barns did not use; an idle one gives back '
+                     'everything.\n')
 
     for case in cases:
         if case not in KNOWN:
@@ -706,7 +780,7 @@ def main():
     if not md_only:
         write_csv(outdir, rows)
 
-    runs = [Run(k, m, rows, info[(k, m)][1]) for (k, m) in info
+    runs = [Run(k, m, rows, info[(k, m)][1], mems) for (k, m) in info
             if any(r['kernel'] == k and r['mode'] == m for r in rows)]
     reps = [d['reps'] for metas, _, _ in info.values() for d in metas
             if isinstance(d.get('reps'), int)]
