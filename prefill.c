@@ -24,6 +24,7 @@
 #include <linux/oom.h>
 #include <linux/preempt.h>
 #include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/topology.h>
@@ -41,7 +42,10 @@
  * with IRQs off too, and what it hands out is zeroed as init_on_alloc
  * promises. Dirty objects are above the clean ones (struct sheaf), so
  * the walk stops at the first clean one unless @all: a sheaf put
- * together from two by sc_move() is walked whole.
+ * together from two by sc_move() is walked whole. A poison cache's are
+ * checked here instead, outside the per-CPU section: one written to goes
+ * to the base and the top object, clean already, takes its slot; the
+ * fill that follows replaces it, so the caller still gets its count.
  */
 static noinline void sc_sheaf_clean_walk(struct sheaf_cache *sc,
 					 struct sheaf *sheaf, bool all)
@@ -57,7 +61,13 @@ static noinline void sc_sheaf_clean_walk(struct sheaf_cache *sc,
 			break;
 		}
 		obj = sc_obj_ptr(obj);
-		sc_zero(sc, obj, false);
+		if (!sc->poison) {
+			sc_zero(sc, obj, false);
+		} else if (!sc_poison_clean(sc, obj, 0)) {
+			sheaf->objects[i] = sheaf->objects[--sheaf->size];
+			kmem_cache_free(sc->base, obj);
+			continue;
+		}
 		sheaf->objects[i] = obj;
 	}
 }
@@ -116,10 +126,14 @@ static void sc_move_back(struct sheaf_cache *sc, struct sheaf *to,
 	for (i = 0; i < from->size; i++) {
 		void *obj = from->objects[i];
 
-		if (to->size < to->capacity && sc_may_cache(obj))
+		if (to->size < to->capacity && sc_may_cache(obj)) {
+			/* Tagged dirty: a poison cache's must hold poison. */
+			if (sc->poison)
+				sc_poison(sc, obj);
 			to->objects[to->size++] = sc_obj_tag(sc, obj);
-		else
+		} else {
 			from->objects[keep++] = obj;
+		}
 	}
 	from->size = keep;
 }
@@ -158,6 +172,23 @@ sc_prefill_accounted(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 		atomic_long_or(SC_CHECK_ACCOUNT, &sc->free_check);
 	return sc_prefill_new(sc, gfp, NULL,
 			      max(size, READ_ONCE(sc->next_capacity)));
+}
+
+/*
+ * Bypass: the base fills a sheaf of exactly @size, which is flushed on
+ * return (sheaf->flush), so that every object the caller does not take
+ * goes back at once and nothing is ever cached.
+ */
+static noinline struct sheaf *
+sc_prefill_bypass(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
+{
+	struct sheaf *sheaf;
+
+	sc_stat(sc, SC_BYPASS);
+	sheaf = sc_sheaf_alloc(sc, gfp, size);
+	if (sheaf)
+		sheaf->flush = 1;
+	return sc_prefill_new(sc, gfp, sheaf, size);
 }
 
 /*
@@ -201,6 +232,8 @@ static struct sheaf *sc_prefill(struct sheaf_cache *sc, gfp_t gfp,
 		return NULL;
 	if (WARN_ON_ONCE(READ_ONCE(sc->dead)))
 		return NULL;
+	if (unlikely(sc->bypass))
+		return sc_prefill_bypass(sc, gfp, size);
 	if (unlikely(sc->accounted || (gfp & __GFP_ACCOUNT)))
 		return sc_prefill_accounted(sc, gfp, size);
 	if (unlikely(size > sc->capacity))
@@ -238,16 +271,144 @@ static struct sheaf *sc_prefill(struct sheaf_cache *sc, gfp_t gfp,
 			      max(size, READ_ONCE(sc->next_capacity)));
 }
 
-struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
-					unsigned int size)
+/* ===== Borrowed sheaves ============================================== */
+
+/*
+ * Every prefilled sheaf out with a caller has a slot in its cache's table
+ * (debugfs "borrowed", the sheaf_overdue warning, destruction's warning)
+ * unless all SC_BORROW_SLOTS are taken, when it is only counted. Why a
+ * table: the sheaf header has no room for a link or the caller (it is 32
+ * bytes so that sheaves fill kmalloc sizes exactly, and barn_list is a
+ * composite reservation's while out), and a spinlocked list would cost
+ * every prefill and return a lock round trip. A slot is claimed with one
+ * cmpxchg from NULL, from a per-CPU start so that CPUs seldom meet, and
+ * given back with a store; its index rides in the sheaf's spare capacity
+ * bits. A claim publishes the sheaf only after its caller and time, so
+ * that a reader never pairs a sheaf with an older lending's time; it may
+ * pair one with a newer lending's caller, which a report can live with.
+ * Readers hold rcu_read_lock(): sheaves are freed after a grace period.
+ */
+#define SC_BORROW_CLAIMING	((struct sheaf *)1)
+
+static void sc_borrow(struct sheaf_cache *sc, struct sheaf *sheaf,
+		      unsigned long caller)
+{
+	unsigned int start = raw_smp_processor_id() * 8 % SC_BORROW_SLOTS;
+	unsigned int i = start;
+
+	do {
+		struct sc_borrow *b = &sc->borrowed[i];
+
+		if (!READ_ONCE(b->sheaf) &&
+		    !cmpxchg(&b->sheaf, NULL, SC_BORROW_CLAIMING)) {
+			b->caller = caller;
+			b->since = jiffies;
+			b->warned = false;
+			/* Pairs with sc_borrowed_sheaf(): the time first. */
+			smp_store_release(&b->sheaf, sheaf);
+			sheaf->borrow = i + 1;
+			return;
+		}
+		if (++i == SC_BORROW_SLOTS)
+			i = 0;
+	} while (i != start);
+	sheaf->borrow = 0;
+	atomic_inc(&sc->borrow_untracked);
+}
+
+static void sc_unborrow(struct sheaf_cache *sc, struct sheaf *sheaf)
+{
+	if (!sheaf->borrow) {
+		atomic_dec(&sc->borrow_untracked);
+		return;
+	}
+	/* After our last look at the slot; pairs with sc_borrow()'s load. */
+	smp_store_release(&sc->borrowed[sheaf->borrow - 1].sheaf, NULL);
+	sheaf->borrow = 0;
+}
+
+/* The sheaf of a slot, if it holds one. */
+static struct sheaf *sc_borrowed_sheaf(struct sc_borrow *b)
+{
+	/* Pairs with sc_borrow(): its caller and time are set. */
+	struct sheaf *sheaf = smp_load_acquire(&b->sheaf);
+
+	return sheaf == SC_BORROW_CLAIMING ? NULL : sheaf;
+}
+
+/* debugfs "borrowed": one line a sheaf out, then the untracked count. */
+void sc_borrowed_print(struct sheaf_cache *sc, struct seq_file *m)
+{
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < SC_BORROW_SLOTS; i++) {
+		struct sc_borrow *b = &sc->borrowed[i];
+		struct sheaf *sheaf = sc_borrowed_sheaf(b);
+
+		if (sheaf)
+			seq_printf(m, "%pS size=%u out_ms=%u\n",
+				   (void *)READ_ONCE(b->caller),
+				   READ_ONCE(sheaf->size),
+				   jiffies_to_msecs(jiffies - READ_ONCE(b->since)));
+	}
+	rcu_read_unlock();
+	seq_printf(m, "untracked %d\n", atomic_read(&sc->borrow_untracked));
+}
+
+/*
+ * Warn once about each sheaf out longer than @secs seconds; called by
+ * cache.c's periodic work. And at destruction (@secs 0): every caller
+ * whose sheaf is still out.
+ */
+void sc_borrowed_warn(struct sheaf_cache *sc, unsigned int secs)
+{
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < SC_BORROW_SLOTS; i++) {
+		struct sc_borrow *b = &sc->borrowed[i];
+		struct sheaf *sheaf = sc_borrowed_sheaf(b);
+		unsigned long out;
+
+		if (!sheaf)
+			continue;
+		out = jiffies - READ_ONCE(b->since);
+		if (!secs) {
+			pr_warn("%s: destroyed while a sheaf of %u objects taken by %pS is out\n",
+				sc->name, READ_ONCE(sheaf->size),
+				(void *)READ_ONCE(b->caller));
+			continue;
+		}
+		if (READ_ONCE(b->warned) || out <= (unsigned long)secs * HZ)
+			continue;
+		WRITE_ONCE(b->warned, true);
+		sc_stat(sc, SC_SHEAF_OVERDUE);
+		pr_warn("%s: a sheaf of %u objects taken by %pS has been out for %lus\n",
+			sc->name, READ_ONCE(sheaf->size),
+			(void *)READ_ONCE(b->caller), out / HZ);
+	}
+	rcu_read_unlock();
+}
+
+static struct sheaf *sc_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
+				      unsigned int size, unsigned long caller)
 {
 	bool fast = false;
 	struct sheaf *sheaf = sc_prefill(sc, gfp, size, &fast);
 
+	if (sheaf)
+		sc_borrow(sc, sheaf, caller);
 	if (sc)
 		trace_sheafcache_prefill(sc, size, sheaf ? sheaf->size : 0,
 					 size > READ_ONCE(sc->capacity), fast);
 	return sheaf;
+}
+
+struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
+					unsigned int size)
+{
+	return sc_prefill_sheaf(sc, gfp, size, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_prefill_sheaf);
 
@@ -280,7 +441,8 @@ static noinline void sc_return_slow(struct sheaf_cache *sc, gfp_t gfp,
 	struct sc_barn *barn = sc_local_barn(sc);
 
 	sc_stat(sc, SC_RETURN_SLOW);
-	if (READ_ONCE(barn->nr_full) < sc->max_full &&
+	/* Bypass caches nothing: no sheaf is refilled for the barn. */
+	if (!sc->bypass && READ_ONCE(barn->nr_full) < sc->max_full &&
 	    !sc_refill(sc, sheaf, sc_fill_gfp(sc, gfp) & ~__GFP_NOFAIL) &&
 	    barn_put_full(sc, barn, sheaf, false)) {
 		sc_stat(sc, SC_BARN_PUT);
@@ -323,6 +485,7 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	}
 	sheaf->cache = NULL;
 	this_cpu_dec(sc->cpu->sheaves_out);
+	sc_unborrow(sc, sheaf);
 	size = sheaf->size;
 	odd = sheaf->capacity != READ_ONCE(sc->next_capacity);
 
@@ -350,7 +513,8 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 EXPORT_SYMBOL_GPL(sheaf_cache_return_sheaf);
 
 static int sc_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
-			   struct sheaf **sheafp, unsigned int size)
+			   struct sheaf **sheafp, unsigned int size,
+			   unsigned long caller)
 {
 	struct sheaf *sheaf;
 
@@ -375,7 +539,7 @@ static int sc_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	}
 
 	/* Too small, or of another kind: a new sheaf replaces it; rare. */
-	sheaf = sheaf_cache_prefill_sheaf(sc, gfp, size);
+	sheaf = sc_prefill_sheaf(sc, gfp, size, caller);
 	if (!sheaf)
 		return -ENOMEM;
 	sheaf_cache_return_sheaf(sc, gfp, *sheafp);
@@ -386,7 +550,7 @@ static int sc_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 int sheaf_cache_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 			     struct sheaf **sheafp, unsigned int size)
 {
-	int ret = sc_refill_sheaf(sc, gfp, sheafp, size);
+	int ret = sc_refill_sheaf(sc, gfp, sheafp, size, _RET_IP_);
 
 	if (ret != -EINVAL)
 		trace_sheafcache_sheaf_refill(sc, size, ret ? 0 : (*sheafp)->size,

@@ -68,7 +68,22 @@ struct sheaf;
  * does); offset 0 is valid, so the flag says the field is set.
  */
 #define SHEAF_CACHE_RCU_HEAD		0x1U
-#define SHEAF_CACHE_FLAGS		SHEAF_CACHE_RCU_HEAD
+/*
+ * SHEAF_CACHE_POISON: objects in the sheaves are filled with a pattern,
+ * checked before any caller can take them; a write after free is
+ * reported and the object goes back to the base. Ignored for a base with
+ * a constructor or SLAB_TYPESAFE_BY_RCU. The module parameter poison=1
+ * sets it for every cache.
+ */
+#define SHEAF_CACHE_POISON		0x4U
+/*
+ * SHEAF_CACHE_BYPASS: every call goes straight to the base, so that
+ * KASAN, kfence, kmemleak and slub_debug see each object. The module
+ * parameter bypass=1 sets it for every cache.
+ */
+#define SHEAF_CACHE_BYPASS		0x8U
+#define SHEAF_CACHE_FLAGS	(SHEAF_CACHE_RCU_HEAD | SHEAF_CACHE_POISON | \
+				 SHEAF_CACHE_BYPASS)
 
 /**
  * struct sheaf_cache_args - optional parameters of sheaf_cache_create()
@@ -140,6 +155,11 @@ struct sheaf_cache_args {
  *	objects that must not be cached)
  * @SC_FREE_RCU_FALLBACK: sheaf_cache_free_rcu() calls that found no RCU
  *	sheaf and used the object's rcu_head or waited for a grace period
+ * @SC_POISON_FAIL: poisoned objects found written to after their free,
+ *	reported and given back to the base
+ * @SC_BYPASS: calls that SHEAF_CACHE_BYPASS sent straight to the base
+ * @SC_SHEAF_OVERDUE: prefilled sheaves warned about for being out longer
+ *	than the sheaf_overdue module parameter allows
  * @SC_NR_STATS: number of counters
  */
 enum sheaf_cache_stat_item {
@@ -179,6 +199,9 @@ enum sheaf_cache_stat_item {
 	SC_RCU_SHEAF_BARN,
 	SC_RCU_SHEAF_FLUSH,
 	SC_FREE_RCU_FALLBACK,
+	SC_POISON_FAIL,
+	SC_BYPASS,
+	SC_SHEAF_OVERDUE,
 	SC_NR_STATS
 };
 
