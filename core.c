@@ -394,6 +394,7 @@ static noinline bool sc_poison_check(struct sheaf_cache *sc, void *obj)
 	if (likely(!bad))
 		return true;
 	off = bad - (u8 *)obj;
+	WRITE_ONCE(sc->poison_offset, off);
 	sc_stat(sc, SC_POISON_FAIL);
 	pr_err("%s: object %p written after free: offset %u of %u holds %*ph\n",
 	       sc->name, obj, off, sc->object_size,
@@ -609,19 +610,23 @@ static noinline void *sc_alloc_base(struct sheaf_cache *sc, gfp_t gfp,
 /*
  * sc_obj_out() of a dirty object while some cache poisons: checked if
  * this one does. One written to goes back to the base, and the caller
- * gets a fresh object from the base instead: we are outside the per-CPU
- * section here (sc_pop_held() left it), so both may be done.
+ * gets a fresh object from the base instead, taken first so that it is
+ * not the damaged one again: we are outside the per-CPU section here
+ * (sc_pop_held() left it), so both may be done.
  */
 noinline void *sc_poison_out(struct sheaf_cache *sc, void *obj, gfp_t gfp)
 {
+	void *fresh;
+
 	if (!sc->poison) {
 		sc_zero(sc, obj, false);
 		return obj;
 	}
 	if (sc_poison_clean(sc, obj, gfp))
 		return obj;
+	fresh = sc_alloc_base(sc, gfp, NUMA_NO_NODE);
 	kmem_cache_free(sc->base, obj);
-	return sc_alloc_base(sc, gfp, NUMA_NO_NODE);
+	return fresh;
 }
 
 /*

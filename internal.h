@@ -159,6 +159,7 @@ struct sc_cpu {
  * @rcu_head: the objects hold an rcu_head at @rcu_head_offset
  * @poison: objects in the sheaves are poisoned (SHEAF_CACHE_POISON)
  * @bypass: every call goes to the base (SHEAF_CACHE_BYPASS)
+ * @poison_offset: where the last write after free began, for the tests
  * @rcu_head_offset: where, for sheaf_cache_free_rcu()'s fallback
  * @max_full: per-node limit of full sheaves in the barn
  * @max_empty: per-node limit of empty sheaves in the barn
@@ -198,6 +199,7 @@ struct sheaf_cache {
 	bool rcu_head;
 	bool poison;
 	bool bypass;
+	unsigned int poison_offset;
 	unsigned int rcu_head_offset;
 	unsigned int max_full;
 	unsigned int max_empty;

@@ -43,12 +43,28 @@
  * promises. Dirty objects are above the clean ones (struct sheaf), so
  * the walk stops at the first clean one unless @all: a sheaf put
  * together from two by sc_move() is walked whole. A poison cache's are
- * checked here instead, outside the per-CPU section: one written to goes
- * to the base and the top object, clean already, takes its slot; the
- * fill that follows replaces it, so the caller still gets its count.
+ * checked here instead, outside the per-CPU section: one written to is
+ * replaced (sc_poison_replace()), or, if none can be had, dropped and
+ * the top object takes its slot: the fill that follows then makes up
+ * for it, or fails the prefill. Either way the caller gets its count.
  */
+/*
+ * A fresh, clean object for a sheaf in place of @bad, which goes back to
+ * the base after the new one is taken, so that it is not the same again;
+ * NULL if the base has none. With the caller's flags, as a fill.
+ */
+static noinline void *sc_poison_replace(struct sheaf_cache *sc, void *bad,
+					gfp_t gfp)
+{
+	void *fresh = kmem_cache_alloc(sc->base, sc_fill_gfp(sc, gfp));
+
+	kmem_cache_free(sc->base, bad);
+	return fresh;
+}
+
 static noinline void sc_sheaf_clean_walk(struct sheaf_cache *sc,
-					 struct sheaf *sheaf, bool all)
+					 struct sheaf *sheaf, bool all,
+					 gfp_t gfp)
 {
 	unsigned int i = sheaf->size;
 
@@ -61,24 +77,26 @@ static noinline void sc_sheaf_clean_walk(struct sheaf_cache *sc,
 			break;
 		}
 		obj = sc_obj_ptr(obj);
-		if (!sc->poison) {
+		if (!sc->poison)
 			sc_zero(sc, obj, false);
-		} else if (!sc_poison_clean(sc, obj, 0)) {
-			sheaf->objects[i] = sheaf->objects[--sheaf->size];
-			kmem_cache_free(sc->base, obj);
+		else if (!sc_poison_clean(sc, obj, 0))
+			obj = sc_poison_replace(sc, obj, gfp);
+		if (obj) {
+			sheaf->objects[i] = obj;
 			continue;
 		}
-		sheaf->objects[i] = obj;
+		/* The top object, clean already, takes the slot. */
+		sheaf->objects[i] = sheaf->objects[--sheaf->size];
 	}
 }
 
 /* The common case, a clean top object, costs a test and no call. */
 static __always_inline void sc_sheaf_clean(struct sheaf_cache *sc,
-					   struct sheaf *sheaf)
+					   struct sheaf *sheaf, gfp_t gfp)
 {
 	if (sc->dirty_tag && sheaf->size &&
 	    sc_obj_dirty(sheaf->objects[sheaf->size - 1]))
-		sc_sheaf_clean_walk(sc, sheaf, false);
+		sc_sheaf_clean_walk(sc, sheaf, false, gfp);
 }
 
 /* check_frees: a sheaf goes to its caller clean, or we have a bug. */
@@ -212,7 +230,7 @@ sc_prefill_oversize(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 		sc_exit(pcp);
 		/* Two sheaves' objects: dirty ones may lie under clean ones. */
 		if (sc->dirty_tag)
-			sc_sheaf_clean_walk(sc, sheaf, true);
+			sc_sheaf_clean_walk(sc, sheaf, true, gfp);
 	}
 	if (!sheaf) {
 		sc_stat(sc, SC_PREFILL_FAIL);
@@ -264,7 +282,7 @@ static struct sheaf *sc_prefill(struct sheaf_cache *sc, gfp_t gfp,
 		sheaf = NULL;
 	}
 	if (sheaf)
-		sc_sheaf_clean(sc, sheaf);
+		sc_sheaf_clean(sc, sheaf, gfp);
 	if (sheaf && sheaf->size >= size)
 		return sc_sheaf_out(sc, sheaf);
 	return sc_prefill_new(sc, gfp, sheaf,

@@ -60,5 +60,11 @@ int test_rcu_shrink_sends(void);
 int test_rcu_destroy_pending(void);
 int test_rcu_cpu_offline(void);
 int test_rcu_fallback_atomic(void);
+int test_poison_write_after_free(void);
+int test_poison_barn_drain(void);
+int test_poison_prefill_replaces(void);
+int test_bypass_slab_count(void);
+int test_borrowed_lists(void);
+int test_sheaf_overdue_once(void);
 
 #endif /* _SHEAFCACHE_SELFTEST_H */

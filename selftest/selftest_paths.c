@@ -1325,6 +1325,12 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(rcu_destroy_pending),
 	SC_TEST_CASE(rcu_cpu_offline),
 	SC_TEST_CASE(rcu_fallback_atomic),
+	SC_TEST_CASE_ATTR(poison_write_after_free, ST_QUICK),
+	SC_TEST_CASE(poison_barn_drain),
+	SC_TEST_CASE(poison_prefill_replaces),
+	SC_TEST_CASE(bypass_slab_count),
+	SC_TEST_CASE(borrowed_lists),
+	SC_TEST_CASE(sheaf_overdue_once),
 	SC_TEST_CASE_ATTR(memcg_charges_allocator, ST_MEMCG),
 };
 
