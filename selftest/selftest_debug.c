@@ -283,7 +283,7 @@ int test_borrowed_lists(void)
 	snprintf(want, sizeof(want), "size=%u", sheaf_cache_sheaf_size(sheaf));
 	EXPECT_EQ(st_borrowed(sc, sheaf, buf, sizeof(buf)), 1);
 	/* The caller is prefill's: this function. */
-	if (!EXPECT(strstr(buf, "test_borrowed_lists+")) ||
+	if (!EXPECT(strstr(buf, __func__)) ||
 	    !EXPECT(strstr(buf, want)))
 		pr_info("# borrowed: %s\n", buf);
 	EXPECT(sheaf->borrow);
