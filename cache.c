@@ -58,6 +58,11 @@ MODULE_PARM_DESC(bypass,
 
 /* ===== Overdue sheaves ================================================ */
 
+/*
+ * Borrowed sheaves are tracked from when this is set, until unload: a
+ * sheaf taken before is not listed (prefill.c says why it is off).
+ */
+static bool track_sheaves;
 static unsigned int sheaf_overdue;
 static void sc_overdue_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(sc_overdue_work, sc_overdue_fn);
@@ -77,12 +82,16 @@ static void sc_overdue_fn(struct work_struct *work)
 	schedule_delayed_work(&sc_overdue_work, HZ);
 }
 
+/* Warning of overdue sheaves needs them tracked. */
 static int sc_overdue_set(const char *val, const struct kernel_param *kp)
 {
 	int ret = param_set_uint(val, kp);
 
-	if (!ret && READ_ONCE(sheaf_overdue))
+	if (!ret && READ_ONCE(sheaf_overdue)) {
+		static_branch_enable(&sc_track_sheaves);
+		track_sheaves = true;
 		mod_delayed_work(system_wq, &sc_overdue_work, 0);
+	}
 	return ret;
 }
 
@@ -92,7 +101,30 @@ static const struct kernel_param_ops sc_overdue_ops = {
 };
 module_param_cb(sheaf_overdue, &sc_overdue_ops, &sheaf_overdue, 0644);
 MODULE_PARM_DESC(sheaf_overdue,
-		 "warn once of each prefilled sheaf out longer than this many seconds (0: never)");
+		 "warn once of each prefilled sheaf out longer than this many seconds (0: never); turns track_sheaves on");
+
+/* Turning it off again would leave the sheaves out with stale slots. */
+static int sc_track_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int ret = kstrtobool(val, &on);
+
+	if (ret)
+		return ret;
+	if (!on)
+		return static_key_enabled(&sc_track_sheaves) ? -EBUSY : 0;
+	static_branch_enable(&sc_track_sheaves);
+	track_sheaves = true;
+	return 0;
+}
+
+static const struct kernel_param_ops sc_track_ops = {
+	.set = sc_track_set,
+	.get = param_get_bool,
+};
+module_param_cb(track_sheaves, &sc_track_ops, &track_sheaves, 0644);
+MODULE_PARM_DESC(track_sheaves,
+		 "list every prefilled sheaf out in debugfs 'borrowed', and name their callers when a cache is destroyed with some out");
 
 /* ===== Draining: hotplug, shrinking, destruction ====================== */
 
@@ -384,6 +416,13 @@ static void sc_debug_init(struct sheaf_cache *sc,
 				 SHEAF_CACHE_BASE_TYPESAFE_RCU;
 
 	sc->bypass = bypass || (a->flags & SHEAF_CACHE_BYPASS);
+	/*
+	 * Bypass caches nothing, as an accounted base: every path that
+	 * already tests @accounted sends it to the base, so that bypass
+	 * adds no test to them; the few that differ test @bypass after.
+	 */
+	if (sc->bypass)
+		sc->accounted = true;
 	sc->poison = !sc->bypass && !(a->base_flags & no_poison) &&
 		     (poison || (a->flags & SHEAF_CACHE_POISON));
 	if (sc->bypass || sc->poison)

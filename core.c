@@ -366,7 +366,8 @@ int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 	unsigned int from = sheaf->size;
 	gfp_t fill = sc_fill_gfp(sc, gfp);
 
-	if (sc->accounted || (gfp & __GFP_ACCOUNT)) {
+	/* A bypass cache's objects are not charged: the base is not accounted. */
+	if ((sc->accounted && !sc->bypass) || (gfp & __GFP_ACCOUNT)) {
 		fill |= __GFP_ACCOUNT;
 		sheaf->flush = 1;
 	}
@@ -760,7 +761,7 @@ static __always_inline void *sc_pop_held(struct sheaf_cache *sc,
 static noinline void *sc_alloc_slow(struct sheaf_cache *sc,
 				    struct sc_cpu *pcp, gfp_t gfp)
 {
-	if (unlikely(sc->accounted || sc->bypass)) {
+	if (unlikely(sc->accounted)) {
 		/*
 		 * A SLAB_ACCOUNT base (see sc_alloc_special()) or bypass:
 		 * nothing is cached, so main is always empty and this is
@@ -1081,10 +1082,9 @@ bool sc_keep_out(struct sheaf_cache *sc, const void *obj)
 		sc_stat(sc, SC_PFMEMALLOC);
 		return true;
 	}
-	if (sc->accounted)
-		return true;
-	if (unlikely(sc->bypass)) {
-		sc_stat(sc, SC_BYPASS);
+	if (sc->accounted) {
+		if (sc->bypass)
+			sc_stat(sc, SC_BYPASS);
 		return true;
 	}
 	return (atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT) &&

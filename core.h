@@ -21,6 +21,8 @@ DECLARE_STATIC_KEY_FALSE(sc_check_frees);
 DECLARE_STATIC_KEY_FALSE(sc_numa);
 /* Some cache poisons (SHEAF_CACHE_POISON): no cost while none does. */
 DECLARE_STATIC_KEY_FALSE(sc_poison_on);
+/* Borrowed sheaves are tracked (prefill.c): no cost until asked for. */
+DECLARE_STATIC_KEY_FALSE(sc_track_sheaves);
 
 /* ===== Statistics ===================================================== */
 

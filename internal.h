@@ -41,8 +41,9 @@ struct seq_file;
  * @size: number of objects held
  * @capacity: number of objects that fit (SHEAF_CACHE_MAX_PREFILL at most)
  * @borrow: while out with a caller, 1 + its slot in the cache's table of
- *	borrowed sheaves (struct sc_borrow), or 0 when the table was full;
- *	taken from @capacity's spare bits so that the header stays 32 bytes
+ *	borrowed sheaves (struct sc_borrow), SC_BORROW_FULL when the table
+ *	was full, 0 when not tracked; taken from @capacity's spare bits so
+ *	that the header stays 32 bytes
  * @flush: holds objects that must not be cached (from the memory
  *	reserves, or charged to a memcg; an RCU sheaf: another node's too):
  *	given back to the base on return, or after the grace period
@@ -78,6 +79,7 @@ struct sheaf {
  * struct sheaf.borrow.
  */
 #define SC_BORROW_SLOTS		255
+#define SC_BORROW_FULL		1023
 
 /**
  * struct sc_borrow - a prefilled sheaf out with a caller, for debugfs
@@ -155,7 +157,7 @@ struct sc_cpu {
  * @zero_inline: objects are zeroed with inline stores, not memset()
  * @dead: destroyed while prefilled sheaves were still out
  * @owned: the base was made by sheaf_cache_create_with_base()
- * @accounted: the base is SLAB_ACCOUNT: nothing is cached
+ * @accounted: the base is SLAB_ACCOUNT, or @bypass: nothing is cached
  * @rcu_head: the objects hold an rcu_head at @rcu_head_offset
  * @poison: objects in the sheaves are poisoned (SHEAF_CACHE_POISON)
  * @bypass: every call goes to the base (SHEAF_CACHE_BYPASS)

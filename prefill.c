@@ -178,21 +178,6 @@ static struct sheaf *sc_prefill_new(struct sheaf_cache *sc, gfp_t gfp,
 }
 
 /*
- * Accounted objects are charged to whoever allocates them from the base:
- * the prefilling caller, who takes them. They never meet cached objects.
- */
-static noinline struct sheaf *
-sc_prefill_accounted(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
-{
-	sc_stat(sc, SC_ACCOUNT_BYPASS);
-	if (!sc->accounted &&
-	    !(atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT))
-		atomic_long_or(SC_CHECK_ACCOUNT, &sc->free_check);
-	return sc_prefill_new(sc, gfp, NULL,
-			      max(size, READ_ONCE(sc->next_capacity)));
-}
-
-/*
  * Bypass: the base fills a sheaf of exactly @size, which is flushed on
  * return (sheaf->flush), so that every object the caller does not take
  * goes back at once and nothing is ever cached.
@@ -207,6 +192,23 @@ sc_prefill_bypass(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 	if (sheaf)
 		sheaf->flush = 1;
 	return sc_prefill_new(sc, gfp, sheaf, size);
+}
+
+/*
+ * Accounted objects are charged to whoever allocates them from the base:
+ * the prefilling caller, who takes them. They never meet cached objects.
+ */
+static noinline struct sheaf *
+sc_prefill_accounted(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
+{
+	if (sc->bypass)
+		return sc_prefill_bypass(sc, gfp, size);
+	sc_stat(sc, SC_ACCOUNT_BYPASS);
+	if (!sc->accounted &&
+	    !(atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT))
+		atomic_long_or(SC_CHECK_ACCOUNT, &sc->free_check);
+	return sc_prefill_new(sc, gfp, NULL,
+			      max(size, READ_ONCE(sc->next_capacity)));
 }
 
 /*
@@ -250,8 +252,6 @@ static struct sheaf *sc_prefill(struct sheaf_cache *sc, gfp_t gfp,
 		return NULL;
 	if (WARN_ON_ONCE(READ_ONCE(sc->dead)))
 		return NULL;
-	if (unlikely(sc->bypass))
-		return sc_prefill_bypass(sc, gfp, size);
 	if (unlikely(sc->accounted || (gfp & __GFP_ACCOUNT)))
 		return sc_prefill_accounted(sc, gfp, size);
 	if (unlikely(size > sc->capacity))
@@ -292,7 +292,8 @@ static struct sheaf *sc_prefill(struct sheaf_cache *sc, gfp_t gfp,
 /* ===== Borrowed sheaves ============================================== */
 
 /*
- * Every prefilled sheaf out with a caller has a slot in its cache's table
+ * While tracking is on (track_sheaves=1 or sheaf_overdue set, cache.c),
+ * every prefilled sheaf out with a caller has a slot in its cache's table
  * (debugfs "borrowed", the sheaf_overdue warning, destruction's warning)
  * unless all SC_BORROW_SLOTS are taken, when it is only counted. Why a
  * table: the sheaf header has no room for a link or the caller (it is 32
@@ -301,15 +302,23 @@ static struct sheaf *sc_prefill(struct sheaf_cache *sc, gfp_t gfp,
  * every prefill and return a lock round trip. A slot is claimed with one
  * cmpxchg from NULL, from a per-CPU start so that CPUs seldom meet, and
  * given back with a store; its index rides in the sheaf's spare capacity
- * bits. A claim publishes the sheaf only after its caller and time, so
- * that a reader never pairs a sheaf with an older lending's time; it may
- * pair one with a newer lending's caller, which a report can live with.
+ * bits. Even so the claim and its release cost about 60 instructions, a
+ * sixth of a prefill and return from the barn, which would take that
+ * path over its budget of 2 slab pairs: hence a static key, and off by
+ * default, as the other debugging aids are (measured: with the key off a
+ * prefill and return cost 6 to 8 instructions more than before, the
+ * sheaf's spare bits and the patched-out jumps). A claim publishes the
+ * sheaf only after its caller and time, so that a reader never pairs a
+ * sheaf with an older lending's time; it may pair one with a newer
+ * lending's caller, which a report can live with.
  * Readers hold rcu_read_lock(): sheaves are freed after a grace period.
  */
 #define SC_BORROW_CLAIMING	((struct sheaf *)1)
 
-static void sc_borrow(struct sheaf_cache *sc, struct sheaf *sheaf,
-		      unsigned long caller)
+DEFINE_STATIC_KEY_FALSE(sc_track_sheaves);
+
+static noinline void sc_borrow(struct sheaf_cache *sc, struct sheaf *sheaf,
+			       unsigned long caller)
 {
 	unsigned int start = raw_smp_processor_id() * 8 % SC_BORROW_SLOTS;
 	unsigned int i = start;
@@ -330,13 +339,17 @@ static void sc_borrow(struct sheaf_cache *sc, struct sheaf *sheaf,
 		if (++i == SC_BORROW_SLOTS)
 			i = 0;
 	} while (i != start);
-	sheaf->borrow = 0;
+	sheaf->borrow = SC_BORROW_FULL;
 	atomic_inc(&sc->borrow_untracked);
 }
 
-static void sc_unborrow(struct sheaf_cache *sc, struct sheaf *sheaf)
+/* A sheaf that went out before tracking was turned on has no slot. */
+static noinline void sc_unborrow(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
-	if (!sheaf->borrow) {
+	if (!sheaf->borrow)
+		return;
+	if (sheaf->borrow == SC_BORROW_FULL) {
+		sheaf->borrow = 0;
 		atomic_dec(&sc->borrow_untracked);
 		return;
 	}
@@ -371,7 +384,11 @@ void sc_borrowed_print(struct sheaf_cache *sc, struct seq_file *m)
 				   jiffies_to_msecs(jiffies - READ_ONCE(b->since)));
 	}
 	rcu_read_unlock();
-	seq_printf(m, "untracked %d\n", atomic_read(&sc->borrow_untracked));
+	if (!static_branch_unlikely(&sc_track_sheaves))
+		seq_puts(m, "tracking off: track_sheaves=1 turns it on\n");
+	else
+		seq_printf(m, "untracked %d\n",
+			   atomic_read(&sc->borrow_untracked));
 }
 
 /*
@@ -383,6 +400,9 @@ void sc_borrowed_warn(struct sheaf_cache *sc, unsigned int secs)
 {
 	unsigned int i;
 
+	if (!secs && !static_branch_unlikely(&sc_track_sheaves))
+		pr_warn("%s: destroyed with sheaves out; track_sheaves=1 names who took them\n",
+			sc->name);
 	rcu_read_lock();
 	for (i = 0; i < SC_BORROW_SLOTS; i++) {
 		struct sc_borrow *b = &sc->borrowed[i];
@@ -409,24 +429,18 @@ void sc_borrowed_warn(struct sheaf_cache *sc, unsigned int secs)
 	rcu_read_unlock();
 }
 
-static struct sheaf *sc_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
-				      unsigned int size, unsigned long caller)
+struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
+					unsigned int size)
 {
 	bool fast = false;
 	struct sheaf *sheaf = sc_prefill(sc, gfp, size, &fast);
 
-	if (sheaf)
-		sc_borrow(sc, sheaf, caller);
+	if (static_branch_unlikely(&sc_track_sheaves) && sheaf)
+		sc_borrow(sc, sheaf, _RET_IP_);
 	if (sc)
 		trace_sheafcache_prefill(sc, size, sheaf ? sheaf->size : 0,
 					 size > READ_ONCE(sc->capacity), fast);
 	return sheaf;
-}
-
-struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
-					unsigned int size)
-{
-	return sc_prefill_sheaf(sc, gfp, size, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_prefill_sheaf);
 
@@ -503,7 +517,8 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	}
 	sheaf->cache = NULL;
 	this_cpu_dec(sc->cpu->sheaves_out);
-	sc_unborrow(sc, sheaf);
+	if (static_branch_unlikely(&sc_track_sheaves))
+		sc_unborrow(sc, sheaf);
 	size = sheaf->size;
 	odd = sheaf->capacity != READ_ONCE(sc->next_capacity);
 
@@ -557,9 +572,12 @@ static int sc_refill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	}
 
 	/* Too small, or of another kind: a new sheaf replaces it; rare. */
-	sheaf = sc_prefill_sheaf(sc, gfp, size, caller);
+	sheaf = sheaf_cache_prefill_sheaf(sc, gfp, size);
 	if (!sheaf)
 		return -ENOMEM;
+	/* Borrowed by the refill's caller, not by us. */
+	if (sheaf->borrow && sheaf->borrow != SC_BORROW_FULL)
+		WRITE_ONCE(sc->borrowed[sheaf->borrow - 1].caller, caller);
 	sheaf_cache_return_sheaf(sc, gfp, *sheafp);
 	*sheafp = sheaf;
 	return 0;

@@ -265,6 +265,8 @@ static unsigned int st_borrowed(struct sheaf_cache *sc, struct sheaf *sheaf,
 	return n;
 }
 
+#define ST_TRACK	"/sys/module/sheafcache/parameters/track_sheaves"
+
 /* "borrowed" lists a sheaf out with its caller and size, until returned. */
 int test_borrowed_lists(void)
 {
@@ -272,6 +274,9 @@ int test_borrowed_lists(void)
 	struct sheaf *sheaf;
 	char buf[KSYM_SYMBOL_LEN + 32], want[16];
 
+	/* Off by default; once on, on until unload. */
+	if (!EXPECT(!st_write_file(ST_TRACK, "1")))
+		return -EIO;
 	sc = st_debug_cache("sc_st_borrowed", 0);
 	if (IS_ERR(sc))
 		return PTR_ERR(sc);
@@ -307,12 +312,13 @@ int test_sheaf_overdue_once(void)
 	sc = st_debug_cache("sc_st_overdue", 0);
 	if (IS_ERR(sc))
 		return PTR_ERR(sc);
+	/* Before the prefill: it turns tracking on. */
+	err = st_write_file(ST_OVERDUE, "1");
 	sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, 1);
 	if (!EXPECT(sheaf)) {
 		sheaf_cache_destroy(sc);
 		return -ENOMEM;
 	}
-	err = st_write_file(ST_OVERDUE, "1");
 	if (!err) {
 		/* The work looks once a second: twice past the limit. */
 		msleep(3500);
