@@ -100,6 +100,7 @@ static const struct kernel_param_ops sc_overdue_ops = {
 	.get = param_get_uint,
 };
 module_param_cb(sheaf_overdue, &sc_overdue_ops, &sheaf_overdue, 0644);
+__MODULE_PARM_TYPE(sheaf_overdue, "uint");
 MODULE_PARM_DESC(sheaf_overdue,
 		 "warn once of each prefilled sheaf out longer than this many seconds (0: never); turns track_sheaves on");
 
@@ -123,6 +124,7 @@ static const struct kernel_param_ops sc_track_ops = {
 	.get = param_get_bool,
 };
 module_param_cb(track_sheaves, &sc_track_ops, &track_sheaves, 0644);
+__MODULE_PARM_TYPE(track_sheaves, "bool");
 MODULE_PARM_DESC(track_sheaves,
 		 "list every prefilled sheaf out in debugfs 'borrowed', and name their callers when a cache is destroyed with some out");
 
