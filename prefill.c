@@ -36,19 +36,6 @@
 /* ===== Prefilled sheaves ============================================== */
 
 /*
- * Zero and untag the dirty objects of a sheaf that will go to a caller
- * (lazy zeroing, core.h), before it is filled: here, where the caller
- * may still sleep, so that sheaf_cache_alloc_from_sheaf() stays a pop,
- * with IRQs off too, and what it hands out is zeroed as init_on_alloc
- * promises. Dirty objects are above the clean ones (struct sheaf), so
- * the walk stops at the first clean one unless @all: a sheaf put
- * together from two by sc_move() is walked whole. A poison cache's are
- * checked here instead, outside the per-CPU section: one written to is
- * replaced (sc_poison_replace()), or, if none can be had, dropped and
- * the top object takes its slot: the fill that follows then makes up
- * for it, or fails the prefill. Either way the caller gets its count.
- */
-/*
  * A fresh, clean object for a sheaf in place of @bad, which goes back to
  * the base after the new one is taken, so that it is not the same again;
  * NULL if the base has none. With the caller's flags, as a fill.
@@ -62,6 +49,19 @@ static noinline void *sc_poison_replace(struct sheaf_cache *sc, void *bad,
 	return fresh;
 }
 
+/*
+ * Zero and untag the dirty objects of a sheaf that will go to a caller
+ * (lazy zeroing, core.h), before it is filled: here, where the caller
+ * may still sleep, so that sheaf_cache_alloc_from_sheaf() stays a pop,
+ * with IRQs off too, and what it hands out is zeroed as init_on_alloc
+ * promises. Dirty objects are above the clean ones (struct sheaf), so
+ * the walk stops at the first clean one unless @all: a sheaf put
+ * together from two by sc_move() is walked whole. A poison cache's are
+ * checked here instead, outside the per-CPU section: one written to is
+ * replaced (sc_poison_replace()), or, if none can be had, dropped and
+ * the top object takes its slot: the fill that follows then makes up
+ * for it, or fails the prefill. Either way the caller gets its count.
+ */
 static noinline void sc_sheaf_clean_walk(struct sheaf_cache *sc,
 					 struct sheaf *sheaf, bool all,
 					 gfp_t gfp)
@@ -302,8 +302,8 @@ static struct sheaf *sc_prefill(struct sheaf_cache *sc, gfp_t gfp,
  * every prefill and return a lock round trip. A slot is claimed with one
  * cmpxchg from NULL, from a per-CPU start so that CPUs seldom meet, and
  * given back with a store; its index rides in the sheaf's spare capacity
- * bits. Even so the claim and its release cost about 60 instructions, a
- * sixth of a prefill and return from the barn, which would take that
+ * bits. Even so the claim and its release cost, as first built, about 60
+ * instructions, a sixth of a prefill and return from the barn, taking that
  * path over its budget of 2 slab pairs: hence a static key, and off by
  * default, as the other debugging aids are (measured: with the key off a
  * prefill and return cost 6 to 8 instructions more than before, the
