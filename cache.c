@@ -46,6 +46,88 @@ module_param(check_frees, bool, 0444);
 MODULE_PARM_DESC(check_frees,
 		 "check that freed objects are slab objects and that no sheaf is used after its return (slower)");
 
+/* Read when a cache is created: SHEAF_CACHE_POISON, SHEAF_CACHE_BYPASS. */
+static bool poison;
+module_param(poison, bool, 0444);
+MODULE_PARM_DESC(poison,
+		 "poison every new cache's cached objects and check them before reuse (slower)");
+static bool bypass;
+module_param(bypass, bool, 0444);
+MODULE_PARM_DESC(bypass,
+		 "send every call of every new cache to its base, for KASAN, kfence, kmemleak and slub_debug");
+
+/* ===== Overdue sheaves ================================================ */
+
+/*
+ * Borrowed sheaves are tracked from when this is set, until unload: a
+ * sheaf taken before is not listed (prefill.c says why it is off).
+ */
+static bool track_sheaves;
+static unsigned int sheaf_overdue;
+static void sc_overdue_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(sc_overdue_work, sc_overdue_fn);
+
+/* Once a second while sheaf_overdue is set: each sheaf is warned of once. */
+static void sc_overdue_fn(struct work_struct *work)
+{
+	unsigned int secs = READ_ONCE(sheaf_overdue);
+	struct sheaf_cache *sc;
+
+	if (!secs)
+		return;
+	mutex_lock(&sc_caches_lock);
+	list_for_each_entry(sc, &sc_caches, list)
+		sc_borrowed_warn(sc, secs);
+	mutex_unlock(&sc_caches_lock);
+	schedule_delayed_work(&sc_overdue_work, HZ);
+}
+
+/* Warning of overdue sheaves needs them tracked. */
+static int sc_overdue_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	if (!ret && READ_ONCE(sheaf_overdue)) {
+		static_branch_enable(&sc_track_sheaves);
+		track_sheaves = true;
+		mod_delayed_work(system_wq, &sc_overdue_work, 0);
+	}
+	return ret;
+}
+
+static const struct kernel_param_ops sc_overdue_ops = {
+	.set = sc_overdue_set,
+	.get = param_get_uint,
+};
+module_param_cb(sheaf_overdue, &sc_overdue_ops, &sheaf_overdue, 0644);
+__MODULE_PARM_TYPE(sheaf_overdue, "uint");
+MODULE_PARM_DESC(sheaf_overdue,
+		 "warn once of each prefilled sheaf out longer than this many seconds (0: never); turns track_sheaves on");
+
+/* Turning it off again would leave the sheaves out with stale slots. */
+static int sc_track_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int ret = kstrtobool(val, &on);
+
+	if (ret)
+		return ret;
+	if (!on)
+		return static_key_enabled(&sc_track_sheaves) ? -EBUSY : 0;
+	static_branch_enable(&sc_track_sheaves);
+	track_sheaves = true;
+	return 0;
+}
+
+static const struct kernel_param_ops sc_track_ops = {
+	.set = sc_track_set,
+	.get = param_get_bool,
+};
+module_param_cb(track_sheaves, &sc_track_ops, &track_sheaves, 0644);
+__MODULE_PARM_TYPE(track_sheaves, "bool");
+MODULE_PARM_DESC(track_sheaves,
+		 "list every prefilled sheaf out in debugfs 'borrowed', and name their callers when a cache is destroyed with some out");
+
 /* ===== Draining: hotplug, shrinking, destruction ====================== */
 
 /*
@@ -307,6 +389,9 @@ static void sc_free(struct sheaf_cache *sc)
 {
 	if (sc->barns)
 		sc_free_sheaves(sc);
+	if (sc->poison)
+		static_branch_dec(&sc_poison_on);
+	kvfree(sc->borrowed);
 	free_percpu(sc->cpu);
 	if (sc->owned)
 		kmem_cache_destroy(sc->base);
@@ -332,6 +417,38 @@ struct sheaf_cache *sc_find_base(struct kmem_cache *base)
 	}
 	rcu_read_unlock();
 	return found;
+}
+
+/*
+ * Bypass and poisoning, from the flags or the module parameters. Bypass
+ * caches nothing, so there is nothing to poison. A constructor's object
+ * must keep what it built, and a type-stable one may still be read by
+ * RCU readers: neither is poisoned. A poison cache always tags its
+ * objects dirty (core.h), whatever the zeroing rules, and every free
+ * poisons outside the common free (SC_CHECK_DEBUG).
+ */
+static void sc_debug_init(struct sheaf_cache *sc,
+			  const struct sheaf_cache_args *a)
+{
+	unsigned int no_poison = SHEAF_CACHE_BASE_CTOR |
+				 SHEAF_CACHE_BASE_TYPESAFE_RCU;
+
+	sc->bypass = bypass || (a->flags & SHEAF_CACHE_BYPASS);
+	/*
+	 * Bypass caches nothing, as an accounted base: every path that
+	 * already tests @accounted sends it to the base, so that bypass
+	 * adds no test to them; the few that differ test @bypass after.
+	 */
+	if (sc->bypass)
+		sc->accounted = true;
+	sc->poison = !sc->bypass && !(a->base_flags & no_poison) &&
+		     (poison || (a->flags & SHEAF_CACHE_POISON));
+	if (sc->bypass || sc->poison)
+		atomic_long_or(SC_CHECK_DEBUG, &sc->free_check);
+	if (sc->poison) {
+		sc->dirty_tag = SC_OBJ_DIRTY;
+		static_branch_inc(&sc_poison_on);
+	}
 }
 
 static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
@@ -374,9 +491,12 @@ static struct sheaf_cache *sc_alloc(const char *name, struct kmem_cache *base,
 	/* Not in the common free, which then only pushes: sc_free_push(). */
 	if (sc->init_on_free)
 		atomic_long_or(SC_CHECK_ZERO, &sc->free_check);
+	sc_debug_init(sc, a);
 
+	sc->borrowed = kvcalloc(SC_BORROW_SLOTS, sizeof(*sc->borrowed),
+				GFP_KERNEL);
 	sc->cpu = alloc_percpu(struct sc_cpu);
-	if (!sc->cpu || sc_alloc_sheaves(sc)) {
+	if (!sc->borrowed || !sc->cpu || sc_alloc_sheaves(sc)) {
 		sc_free(sc);
 		return NULL;
 	}
@@ -534,6 +654,8 @@ void sheaf_cache_destroy(struct sheaf_cache *sc)
 	mutex_lock(&sc_caches_lock);
 	list_del(&sc->list);
 	hash_del_rcu(&sc->base_node);
+	if (sc_sheaves_out(sc))
+		sc_borrowed_warn(sc, 0);
 	if (WARN_ON_ONCE(sc_sheaves_out(sc))) {
 		/*
 		 * A prefilled sheaf is still out. Keep what its return needs
@@ -642,6 +764,7 @@ static void __exit sheafcache_exit(void)
 
 	/* Clients hold references to us, so only misuse leaves caches. */
 	WARN_ON(!list_empty(&sc_caches));
+	cancel_delayed_work_sync(&sc_overdue_work);
 	list_for_each_entry_safe(sc, tmp, &sc_zombies, list)
 		sc_free(sc);
 	sc_sysfs_exit();

@@ -74,6 +74,8 @@ static bool sc_fail_sheaf(size_t size, gfp_t gfp)
 
 /* check_frees, as a static key: no cost while it is off. */
 DEFINE_STATIC_KEY_FALSE(sc_check_frees);
+/* Counts the caches that poison (cache.c). */
+DEFINE_STATIC_KEY_FALSE(sc_poison_on);
 
 /* ===== Object facts: node, reserves, memcg ============================ */
 
@@ -261,6 +263,7 @@ struct sheaf *sc_sheaf_alloc(struct sheaf_cache *sc, gfp_t gfp,
 	sheaf->size = 0;
 	sheaf->capacity = capacity;
 	sheaf->held = 0;
+	sheaf->borrow = 0;
 	sheaf->flush = 0;
 	sc_stat(sc, SC_SHEAF_ALLOC);
 	return sheaf;
@@ -382,7 +385,8 @@ int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 	unsigned int from = sheaf->size;
 	gfp_t fill = sc_fill_gfp(sc, gfp);
 
-	if (sc->accounted || (gfp & __GFP_ACCOUNT)) {
+	/* A bypass cache's objects are not charged: the base is not accounted. */
+	if ((sc->accounted && !sc->bypass) || (gfp & __GFP_ACCOUNT)) {
 		fill |= __GFP_ACCOUNT;
 		sheaf->flush = 1;
 	}
@@ -395,6 +399,57 @@ int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp)
 	return 0;
 }
 
+/* ===== Poisoning ====================================================== */
+
+/*
+ * Whether the poison of @obj is intact; if not, reports the first byte
+ * that differs, once: the object then goes back to the base, whose own
+ * checks (slub_debug) see it, and is never seen here again.
+ */
+static noinline bool sc_poison_check(struct sheaf_cache *sc, void *obj)
+{
+	u8 *bad = memchr_inv(obj, SC_POISON_BYTE, sc->object_size);
+	unsigned int off;
+
+	if (likely(!bad))
+		return true;
+	off = bad - (u8 *)obj;
+	WRITE_ONCE(sc->poison_offset, off);
+	sc_stat(sc, SC_POISON_FAIL);
+	pr_err("%s: object %p written after free: offset %u of %u holds %*ph\n",
+	       sc->name, obj, off, sc->object_size,
+	       (int)min(16U, sc->object_size - off), bad);
+	return false;
+}
+
+/*
+ * An untagged dirty object of a poison cache, checked before a caller
+ * may take it, then zeroed by the rules a dirty object follows (core.h):
+ * init_on_alloc, init_on_free (the poison wiped it instead), or
+ * __GFP_ZERO. False when it was written to: the caller gives it to the
+ * base, outside the per-CPU section.
+ */
+bool sc_poison_clean(struct sheaf_cache *sc, void *obj, gfp_t gfp)
+{
+	if (!sc_poison_check(sc, obj))
+		return false;
+	if (sc->init_on_alloc || sc->init_on_free ||
+	    ((gfp & __GFP_ZERO) && sc->gfp_zero))
+		sc_zero(sc, obj, false);
+	return true;
+}
+
+/* The objects a flush, a drain or the shrinker give back, checked. */
+static noinline void sc_poison_flush(struct sheaf_cache *sc,
+				     struct sheaf *sheaf)
+{
+	unsigned int i;
+
+	for (i = 0; i < sheaf->size; i++)
+		if (sc_obj_dirty(sheaf->objects[i]))
+			sc_poison_check(sc, sc_obj_ptr(sheaf->objects[i]));
+}
+
 /*
  * Give every object of @sheaf back to the base, untagged and not zeroed:
  * slab zeroes a dirty one on its next allocation (lazy zeroing, core.h).
@@ -405,6 +460,8 @@ void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf)
 
 	if (!sheaf->size)
 		return;
+	if (unlikely(sc->poison))
+		sc_poison_flush(sc, sheaf);
 	for (i = 0; i < sheaf->size; i++)
 		sheaf->objects[i] = sc_obj_ptr(sheaf->objects[i]);
 	if (unlikely(sheaf->flush))
@@ -654,6 +711,28 @@ static noinline void *sc_alloc_base(struct sheaf_cache *sc, gfp_t gfp,
 }
 
 /*
+ * sc_obj_out() of a dirty object while some cache poisons: checked if
+ * this one does. One written to goes back to the base, and the caller
+ * gets a fresh object from the base instead, taken first so that it is
+ * not the damaged one again: we are outside the per-CPU section here
+ * (sc_pop_held() left it), so both may be done.
+ */
+noinline void *sc_poison_out(struct sheaf_cache *sc, void *obj, gfp_t gfp)
+{
+	void *fresh;
+
+	if (!sc->poison) {
+		sc_zero(sc, obj, false);
+		return obj;
+	}
+	if (sc_poison_clean(sc, obj, gfp))
+		return obj;
+	fresh = sc_alloc_base(sc, gfp, NUMA_NO_NODE);
+	kmem_cache_free(sc->base, obj);
+	return fresh;
+}
+
+/*
  * A sheaf filled to capacity: @sheaf if given (it is empty), else one
  * from the barn or a new one. NULL when the base could not fill it.
  */
@@ -784,9 +863,13 @@ static noinline void *sc_alloc_slow(struct sheaf_cache *sc,
 				    struct sc_cpu *pcp, gfp_t gfp)
 {
 	if (unlikely(sc->accounted)) {
-		/* A SLAB_ACCOUNT base: nothing is cached, see sc_alloc_special(). */
+		/*
+		 * A SLAB_ACCOUNT base (see sc_alloc_special()) or bypass:
+		 * nothing is cached, so main is always empty and this is
+		 * the one test either costs an allocation.
+		 */
 		sc_exit(pcp);
-		sc_stat(sc, SC_ACCOUNT_BYPASS);
+		sc_stat(sc, sc->bypass ? SC_BYPASS : SC_ACCOUNT_BYPASS);
 		return sc_alloc_base(sc, gfp, NUMA_NO_NODE);
 	}
 	pcp = sc_replace_empty_main(sc, pcp, gfp);
@@ -825,6 +908,10 @@ static noinline void *sc_alloc_special(struct sheaf_cache *sc, gfp_t gfp,
 {
 	void *obj;
 
+	if (sc->bypass) {
+		sc_stat(sc, SC_BYPASS);
+		return sc_alloc_base(sc, gfp, node);
+	}
 	if (gfp & __GFP_ACCOUNT) {
 		sc_stat(sc, SC_ACCOUNT_BYPASS);
 		/* Its free must look for the charge: sheaf_cache_free(). */
@@ -912,6 +999,17 @@ static int sc_alloc_bulk_base(struct sheaf_cache *sc, gfp_t gfp, size_t n,
 	return 0;
 }
 
+/* Drop the NULLs of the first @n of @p; how many objects are left. */
+static noinline size_t sc_bulk_compact(void **p, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (p[i])
+			p[k++] = p[i];
+	return k;
+}
+
 int sheaf_cache_alloc_bulk(struct sheaf_cache *sc, gfp_t gfp, size_t size,
 			   void **p)
 {
@@ -920,7 +1018,9 @@ int sheaf_cache_alloc_bulk(struct sheaf_cache *sc, gfp_t gfp, size_t size,
 	if (WARN_ON_ONCE(!sc) || !size)
 		return 0;
 	/* The base serves what sheaf_cache_alloc() would give it. */
-	if ((gfp & __GFP_ACCOUNT) || sc->accounted) {
+	if (sc->bypass) {
+		sc_stat_add(sc, SC_BYPASS, size);
+	} else if ((gfp & __GFP_ACCOUNT) || sc->accounted) {
 		if (gfp & __GFP_ACCOUNT)
 			atomic_long_or(SC_CHECK_ACCOUNT, &sc->free_check);
 		sc_stat_add(sc, SC_ACCOUNT_BYPASS, size);
@@ -931,6 +1031,9 @@ int sheaf_cache_alloc_bulk(struct sheaf_cache *sc, gfp_t gfp, size_t size,
 	}
 	for (i = 0; i < done; i++)
 		p[i] = sc_obj_out(sc, p[i], gfp);
+	/* A poisoned object written to was replaced, or not: fill the gap. */
+	if (static_branch_unlikely(&sc_poison_on) && sc->poison)
+		done = sc_bulk_compact(p, done);
 	if (done < size && sc_alloc_bulk_base(sc, gfp, size - done, p + done)) {
 		sheaf_cache_free_bulk(sc, done, p);
 		return 0;
@@ -1085,7 +1188,7 @@ static __always_inline void sc_free_push(struct sheaf_cache *sc, void *obj,
 {
 	struct sc_cpu *pcp;
 
-	if (checked && sc->init_on_free)
+	if (checked && sc->init_on_free && !sc->poison)
 		sc_zero(sc, obj, false);
 	if (unlikely(!sc_enter(sc, &pcp))) {
 		sc_free_base(sc, obj);
@@ -1113,8 +1216,11 @@ bool sc_keep_out(struct sheaf_cache *sc, const void *obj)
 		sc_stat(sc, SC_PFMEMALLOC);
 		return true;
 	}
-	if (sc->accounted)
+	if (sc->accounted) {
+		if (sc->bypass)
+			sc_stat(sc, SC_BYPASS);
 		return true;
+	}
 	return (atomic_long_read(&sc->free_check) & SC_CHECK_ACCOUNT) &&
 	       sc_folio_has_objcgs(folio);
 }
@@ -1134,6 +1240,9 @@ static noinline void sc_free_checked(struct sheaf_cache *sc, void *obj)
 		sc_free_base(sc, obj);
 		return;
 	}
+	/* Poisoned before the section; wasted if it goes to the base. */
+	if (sc->poison)
+		sc_poison(sc, obj);
 	sc_free_push(sc, obj, true);
 }
 

@@ -19,6 +19,10 @@
 DECLARE_STATIC_KEY_FALSE(sc_check_frees);
 /* More than one possible node: a free can be remote (core.c). */
 DECLARE_STATIC_KEY_FALSE(sc_numa);
+/* Some cache poisons (SHEAF_CACHE_POISON): no cost while none does. */
+DECLARE_STATIC_KEY_FALSE(sc_poison_on);
+/* Borrowed sheaves are tracked (prefill.c): no cost until asked for. */
+DECLARE_STATIC_KEY_FALSE(sc_track_sheaves);
 
 /* ===== Statistics ===================================================== */
 
@@ -172,11 +176,16 @@ static __always_inline void sc_init_alloc(struct sheaf_cache *sc, void *obj,
  * A dirty pointer is known to carry the tag, so it is subtracted rather
  * than masked: on gcc 12 that lays out one instruction shorter.
  */
+void *sc_poison_out(struct sheaf_cache *sc, void *obj, gfp_t gfp);
+
 static __always_inline void *sc_obj_out(struct sheaf_cache *sc, void *obj,
 					gfp_t gfp)
 {
 	if (sc_obj_dirty(obj)) {
 		obj = (void *)((unsigned long)obj - SC_OBJ_DIRTY);
+		/* A poisoned object is a dirty one: checked, not just zeroed. */
+		if (static_branch_unlikely(&sc_poison_on))
+			return sc_poison_out(sc, obj, gfp);
 		sc_zero(sc, obj, false);
 	} else {
 		sc_init_alloc(sc, obj, gfp);
@@ -218,6 +227,23 @@ static __always_inline void sc_barn_lock(struct sc_barn *barn,
 		barn->contended++;
 	}
 }
+
+/*
+ * Poisoning (SHEAF_CACHE_POISON). An object is poisoned as it enters a
+ * sheaf tagged dirty: a poison cache always uses the tag, so that every
+ * place that zeroes and untags a dirty object (sc_obj_out(), prefill's
+ * sc_sheaf_clean()) or flushes one checks it instead, before any caller
+ * can take it. A byte of its own, not slab's POISON_FREE, so that a
+ * report says whose poison was overwritten.
+ */
+#define SC_POISON_BYTE	0x6d
+
+static inline void sc_poison(struct sheaf_cache *sc, void *obj)
+{
+	memset(obj, SC_POISON_BYTE, sc->object_size);
+}
+
+bool sc_poison_clean(struct sheaf_cache *sc, void *obj, gfp_t gfp);
 
 /* The barn of this CPU's memory node: the one its sheaves trade with. */
 static inline struct sc_barn *sc_local_barn(struct sheaf_cache *sc)
@@ -291,6 +317,8 @@ static inline void sc_unhold(struct sheaf_cache *sc, struct sheaf *sheaf)
 void sc_tune_exchange(struct sheaf_cache *sc, bool base);
 void sc_tune_pressure(struct sheaf_cache *sc);
 void sc_set_capacity_locked(struct sheaf_cache *sc, unsigned int capacity);
+/* prefill.c */
+void sc_borrowed_warn(struct sheaf_cache *sc, unsigned int secs);
 
 /* rcu.c */
 void sc_rcu_init(struct sheaf_cache *sc);

@@ -6,6 +6,8 @@
  *            prints its own
  *   sheaves  each CPU's main and spare fill, each node's barn
  *   cached   objects and bytes held for reuse, and the sheaves holding them
+ *   borrowed each prefilled sheaf out with a caller: "<caller> size=<n>
+ *            out_ms=<ms>", then "untracked <n>" for those not listed
  *
  * Every file is mode 0400 with no write, ioctl or mmap: lockdown's
  * integrity mode (Secure Boot) refuses any other debugfs file even for
@@ -69,6 +71,9 @@ const char * const sc_stat_names[] = {
 	[SC_CAPACITY_PRESSURE]	= "capacity_pressure",
 	[SC_TRIM]		= "trimmed",
 	[SC_BUDGET_DENY]	= "budget_deny",
+	[SC_POISON_FAIL]	= "poison_fail",
+	[SC_BYPASS]		= "bypass",
+	[SC_SHEAF_OVERDUE]	= "sheaf_overdue",
 };
 
 static_assert(ARRAY_SIZE(sc_stat_names) == SC_NR_STATS);
@@ -150,6 +155,13 @@ static int cached_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(cached);
 
+static int borrowed_show(struct seq_file *m, void *v)
+{
+	sc_borrowed_print(m->private, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(borrowed);
+
 void sc_debugfs_add(struct sheaf_cache *sc)
 {
 	struct dentry *dir;
@@ -158,6 +170,7 @@ void sc_debugfs_add(struct sheaf_cache *sc)
 	debugfs_create_file("stats", 0400, dir, sc, &stats_fops);
 	debugfs_create_file("sheaves", 0400, dir, sc, &sheaves_fops);
 	debugfs_create_file("cached", 0400, dir, sc, &cached_fops);
+	debugfs_create_file("borrowed", 0400, dir, sc, &borrowed_fops);
 	sc->debugfs = dir;
 }
 

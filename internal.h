@@ -18,12 +18,16 @@
 #include "compat.h"
 #include "sheafcache.h"
 
+struct seq_file;
+
 /* sheaf_cache.free_check: a wrapped base, or an accounted one */
 #define SC_CHECK_ALWAYS		BIT(40)
 /* sticky: __GFP_ACCOUNT objects were handed out */
 #define SC_CHECK_ACCOUNT	BIT(41)
 /* init_on_free: every free zeroes, which needs no look at the page */
 #define SC_CHECK_ZERO		BIT(42)
+/* poisoning or bypass: every free poisons or goes to the base */
+#define SC_CHECK_DEBUG		BIT(43)
 
 /**
  * struct sheaf - an array of cached objects
@@ -37,9 +41,13 @@
  *	while the sheaf is cached, so that a sheaf returned twice or to the
  *	wrong cache is caught
  * @size: number of objects held
- * @capacity: number of objects that fit
+ * @capacity: number of objects that fit (SHEAF_CACHE_MAX_PREFILL at most)
  * @held: its capacity is counted in the cache's held, against its byte
  *	budget (tune.c); only with a budget
+ * @borrow: while out with a caller, 1 + its slot in the cache's table of
+ *	borrowed sheaves (struct sc_borrow), SC_BORROW_FULL when the table
+ *	was full, 0 when not tracked; taken from @capacity's spare bits so
+ *	that the header stays 32 bytes
  * @flush: holds objects that must not be cached (from the memory
  *	reserves, or charged to a memcg; an RCU sheaf: another node's too):
  *	given back to the base on return, or after the grace period
@@ -62,10 +70,34 @@ struct sheaf {
 	};
 	struct sheaf_cache *cache;
 	unsigned int size;
-	unsigned int capacity : 30;
+	unsigned int capacity : 21;
 	unsigned int held : 1;
+	unsigned int borrow : 9;
 	unsigned int flush : 1;
 	void *objects[];
+};
+
+/*
+ * Slots of the table of borrowed sheaves; one more sheaf out is not
+ * listed, only counted (struct sheaf_cache.borrow_untracked). Fits
+ * struct sheaf.borrow.
+ */
+#define SC_BORROW_SLOTS		255
+#define SC_BORROW_FULL		511
+
+/**
+ * struct sc_borrow - a prefilled sheaf out with a caller, for debugfs
+ * @sheaf: the sheaf, or NULL for a free slot; claimed with a cmpxchg from
+ *	NULL, freed by the sheaf's return alone
+ * @caller: prefill's return address
+ * @since: jiffies when it went out
+ * @warned: the sheaf_overdue warning was printed for this lending
+ */
+struct sc_borrow {
+	struct sheaf *sheaf;
+	unsigned long caller;
+	unsigned long since;
+	bool warned;
 };
 
 /**
@@ -167,12 +199,17 @@ struct sc_cpu {
  * @zero_inline: objects are zeroed with inline stores, not memset()
  * @dead: destroyed while prefilled sheaves were still out
  * @owned: the base was made by sheaf_cache_create_with_base()
- * @accounted: the base is SLAB_ACCOUNT: nothing is cached
+ * @accounted: the base is SLAB_ACCOUNT, or @bypass: nothing is cached
  * @rcu_head: the objects hold an rcu_head at @rcu_head_offset
+ * @poison: objects in the sheaves are poisoned (SHEAF_CACHE_POISON)
+ * @bypass: every call goes to the base (SHEAF_CACHE_BYPASS)
+ * @poison_offset: where the last write after free began, for the tests
  * @rcu_head_offset: where, for sheaf_cache_free_rcu()'s fallback
  * @max_full: per-node limit of full sheaves in the barn
  * @max_empty: per-node limit of empty sheaves in the barn
  * @barns: one barn per possible node, indexed by node id
+ * @borrowed: the table of prefilled sheaves out with callers
+ * @borrow_untracked: sheaves out that found the table full
  * @list: link in the list of all caches
  * @base_node: link in the hash of caches by base (sc_find_base())
  * @rcu: frees the cache after the lookups that may still see it
@@ -215,10 +252,15 @@ struct sheaf_cache {
 	bool owned;
 	bool accounted;
 	bool rcu_head;
+	bool poison;
+	bool bypass;
+	unsigned int poison_offset;
 	unsigned int rcu_head_offset;
 	unsigned int max_full;
 	unsigned int max_empty;
 	struct sc_barn **barns;
+	struct sc_borrow *borrowed;
+	atomic_t borrow_untracked;
 	struct list_head list;
 	struct hlist_node base_node;
 	struct rcu_head rcu;
@@ -236,6 +278,8 @@ struct sheaf_cache {
 
 /* core.c */
 struct sheaf_cache *sc_find_base(struct kmem_cache *base);
+/* prefill.c: for debugfs and destruction */
+void sc_borrowed_print(struct sheaf_cache *sc, struct seq_file *m);
 /* cache.c: for debugfs and sysfs */
 unsigned long sc_nr_sheaves(struct sheaf_cache *sc);
 /* A base's bulk calls, in any context; all or nothing (0 or -ENOMEM). */

@@ -32,6 +32,22 @@
 
 /* ===== After the grace period ========================================= */
 
+/*
+ * A poison cache's objects are poisoned only now, after the grace period,
+ * since readers may look at them until then; and tagged dirty, so that
+ * they are checked before reuse (core.h).
+ */
+static noinline void sc_rcu_sheaf_poison(struct sheaf_cache *sc,
+					 struct sheaf *sheaf)
+{
+	unsigned int i;
+
+	for (i = 0; i < sheaf->size; i++) {
+		sc_poison(sc, sheaf->objects[i]);
+		sheaf->objects[i] = sc_obj_tag(sc, sheaf->objects[i]);
+	}
+}
+
 /* Objects into the barn of their node as a full sheaf, or to the base. */
 static void sc_rcu_sheaf_home(struct sheaf_cache *sc, struct sheaf *sheaf)
 {
@@ -47,7 +63,9 @@ static void sc_rcu_sheaf_home(struct sheaf_cache *sc, struct sheaf *sheaf)
 			 * back through RCU is mostly reused, and zeroing the
 			 * batch in one loop costs less than a tag each.
 			 */
-			if (sc->init_on_free || sc->dirty_tag)
+			if (sc->poison)
+				sc_rcu_sheaf_poison(sc, sheaf);
+			else if (sc->init_on_free || sc->dirty_tag)
 				for (i = 0; i < sheaf->size; i++)
 					sc_zero(sc, sheaf->objects[i], false);
 			/*

@@ -24,7 +24,8 @@ struct sheaf;
  * function, flag or counter is added. 1: this header, with the bulk
  * calls, sheafcache_upstream.h and the sysfs statistics. 2: the tuned
  * capacity (SHEAF_CACHE_FIXED_CAPACITY, max_bytes), reservations of
- * linked sheaves and their counters. Independent of the module's version
+ * linked sheaves, SHEAF_CACHE_POISON and SHEAF_CACHE_BYPASS, and their
+ * counters. Independent of the module's version
  * (modinfo), which also counts fixes.
  */
 #define SHEAF_CACHE_API_VERSION		2
@@ -77,8 +78,23 @@ struct sheaf;
  * itself").
  */
 #define SHEAF_CACHE_FIXED_CAPACITY	0x2U
-#define SHEAF_CACHE_FLAGS		(SHEAF_CACHE_RCU_HEAD | \
-					 SHEAF_CACHE_FIXED_CAPACITY)
+/*
+ * SHEAF_CACHE_POISON: objects in the sheaves are filled with a pattern,
+ * checked before any caller can take them; a write after free is
+ * reported and the object goes back to the base. Ignored for a base with
+ * a constructor or SLAB_TYPESAFE_BY_RCU. The module parameter poison=1
+ * sets it for every cache.
+ */
+#define SHEAF_CACHE_POISON		0x4U
+/*
+ * SHEAF_CACHE_BYPASS: every call goes straight to the base, so that
+ * KASAN, kfence, kmemleak and slub_debug see each object. The module
+ * parameter bypass=1 sets it for every cache.
+ */
+#define SHEAF_CACHE_BYPASS		0x8U
+#define SHEAF_CACHE_FLAGS	(SHEAF_CACHE_RCU_HEAD | \
+				 SHEAF_CACHE_FIXED_CAPACITY | \
+				 SHEAF_CACHE_POISON | SHEAF_CACHE_BYPASS)
 
 /**
  * struct sheaf_cache_args - optional parameters of sheaf_cache_create()
@@ -164,6 +180,11 @@ struct sheaf_cache_args {
  * @SC_CAPACITY_PRESSURE: capacity halved under memory pressure
  * @SC_TRIM: objects the working-set trim gave back to the base
  * @SC_BUDGET_DENY: sheaves not made or not kept for the byte budget
+ * @SC_POISON_FAIL: poisoned objects found written to after their free,
+ *	reported and given back to the base
+ * @SC_BYPASS: calls that SHEAF_CACHE_BYPASS sent straight to the base
+ * @SC_SHEAF_OVERDUE: prefilled sheaves warned about for being out longer
+ *	than the sheaf_overdue module parameter allows
  * @SC_NR_STATS: number of counters
  */
 enum sheaf_cache_stat_item {
@@ -208,6 +229,9 @@ enum sheaf_cache_stat_item {
 	SC_CAPACITY_PRESSURE,
 	SC_TRIM,
 	SC_BUDGET_DENY,
+	SC_POISON_FAIL,
+	SC_BYPASS,
+	SC_SHEAF_OVERDUE,
 	SC_NR_STATS
 };
 

@@ -573,6 +573,32 @@ int bench_run(struct bench_line *l, struct bench_size *bs,
 
 /* ===== The cases ====================================================== */
 
+/*
+ * The pair on a cache of its own with SHEAF_CACHE_POISON, as "poison":
+ * made for this run alone, since while any cache poisons, a static key
+ * sends every cache's dirty objects out of line, and the other figures
+ * are of the pair with poisoning off.
+ */
+static int pair_poison(struct bench_size *bs, struct bench_line *l,
+		       const struct bench_params *p)
+{
+	static const struct bench_timed fns[] = { { pair_sheaf, "poison" } };
+	struct sheaf_cache_args args = { .flags = SHEAF_CACHE_POISON };
+	struct bench_size pbs = *bs;
+	char name[24];
+	int err;
+
+	snprintf(name, sizeof(name), "bench-poison-%u", bs->size);
+	pbs.sc = sheaf_cache_create_with_base(name, bs->size, 0, 0, NULL,
+					      &args);
+	if (IS_ERR(pbs.sc))
+		return PTR_ERR(pbs.sc);
+	l->cap = sheaf_cache_capacity(pbs.sc);
+	err = bench_run(l, &pbs, fns, ARRAY_SIZE(fns), p, p->iters);
+	sheaf_cache_destroy(pbs.sc);
+	return err;
+}
+
 static int case_pair(struct bench_size *bs)
 {
 	/* slab32 last: it is left out where there is no @bs->base32. */
@@ -587,8 +613,11 @@ static int case_pair(struct bench_size *bs)
 		.order = "-", .cpus = 1, .cap = sheaf_cache_capacity(bs->sc),
 	};
 
-	return bench_run(&l, bs, fns, ARRAY_SIZE(fns) - !bs->base32, &p,
-			 p.iters);
+	int err;
+
+	err = bench_run(&l, bs, fns, ARRAY_SIZE(fns) - !bs->base32, &p,
+			p.iters);
+	return err ?: pair_poison(bs, &l, &p);
 }
 
 static int case_batch(struct bench_size *bs)

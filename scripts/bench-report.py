@@ -43,6 +43,7 @@ IMPL_TEXT = {
     'array': 'array floor',
     'array0': 'array + zeroing',
     'wrapped': 'sheaf, wrapped base',
+    'poison': 'sheaf, poisoned',
 }
 
 # bench/bench.h, for what the output does not say.
@@ -264,6 +265,15 @@ def targets(runs):
               lambda R, s: rel(R, dict(case='pair', size=s, impl='sheaf'),
                                dict(case='pair', size=s, impl='array'), 3))
 
+    # Poisoning: reported, no target; "sheaf" is the pair with it off.
+    def poison(R, s):
+        on = R.ns(case='pair', size=s, impl='poison')
+        off = R.ns(case='pair', size=s, impl='sheaf')
+        if on is None or off is None:
+            return '–'
+        return f'{on:.1f} vs {off:.1f} (×{on / off:.2f})' if off else '–'
+    each_size('pair with poisoning on vs off (reported)', poison)
+
     def from_sheaf(R):
         v = R.ns(case='from', size=sizes[0], impl='sheaf') if sizes else None
         if v is None:
@@ -464,7 +474,13 @@ def run_sections(R, mems):
         ('sheaf / floor', lambda k: fmt(ratio(R.ns(case='pair', impl='sheaf', **k),
                                               R.ns(case='pair', impl='array', **k)), 2)),
         ('sheaf, stats compiled out',
-         lambda k: fmt(R.ns(core='nostats', case='pair', impl='sheaf', **k))))))
+         lambda k: fmt(R.ns(core='nostats', case='pair', impl='sheaf', **k))),
+        ('poison / sheaf', lambda k: fmt(ratio(R.ns(case='pair', impl='poison', **k),
+                                               R.ns(case='pair', impl='sheaf', **k)), 2)))))
+    o.append('\n"poison" is the pair on a cache with SHEAF_CACHE_POISON (every '
+             'freed object filled with a pattern, checked when it is taken '
+             'again); "sheaf" is measured with no such cache alive, so with '
+             'poisoning off.\n')
 
     o.append('\n### b) batches: N allocations, then N frees (per pair)\n\n')
     o.append(grid(R, dict(case='batch'), ('size', 'n'), ('impl', 'order'),

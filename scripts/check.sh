@@ -254,7 +254,8 @@ tag() {
 # boot_and_judge LINE OUT SCRIPT NAME [VARIANT]: boot the kernel of LINE
 # with the modules built in OUT, run SCRIPT in the guest and count its
 # results. SCRIPT's "# scenario:" lines may set smp, nodes, mem, timeout,
-# append, expect-warn (a regex: exactly one such WARNING is expected) and
+# append, expect-warn (a regex: exactly one such WARNING is expected),
+# expect-kasan (a regex: exactly one such KASAN report is expected) and
 # min-docs (KTAP documents expected, default 1). A VARIANT is passed on
 # the kernel command line as sheafcache_variant=VARIANT.
 boot_and_judge() {
@@ -266,6 +267,8 @@ boot_and_judge() {
 	t0=$(date +%s)
 	v=$(tag expect-warn "$script" "$var")
 	[ -z "$v" ] || opts+=(--expect-warn "$v")
+	v=$(tag expect-kasan "$script" "$var")
+	[ -z "$v" ] || opts+=(--expect-kasan "$v")
 	for try in 1 2; do
 		boot=$(scripts/vm-boot.sh --kernel "$kernel" --modules "$out/src" \
 			--script "$script" --log "$log" \

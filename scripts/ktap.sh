@@ -18,7 +18,7 @@ set -euo pipefail
 
 usage() {
 	cat >&2 <<-'EOF'
-	usage: ktap.sh [--expect-warn REGEX]... [--min-docs N] [--name NAME] LOG...
+	usage: ktap.sh [--expect-warn REGEX]... [--expect-kasan REGEX]... [--min-docs N] [--name NAME] LOG...
 
 	Prints the offending lines and then "<name>: N passed, N failed" per
 	log (NAME defaults to the log's file name without .log). Exits
@@ -27,10 +27,11 @@ usage() {
 	exit 2
 }
 
-expect='' min_docs=0 name=''
+expect='' kasan='' min_docs=0 name=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--expect-warn) expect+="$2"$'\n'; shift 2 ;;
+	--expect-kasan) kasan+="$2"$'\n'; shift 2 ;;
 	--min-docs)    min_docs=$2; shift 2 ;;
 	--name)        name=$2; shift 2 ;;
 	-*) usage ;;
@@ -58,6 +59,9 @@ done
 # Each --expect-warn REGEX says exactly one WARNING block (from "WARNING:"
 # to "---[ end trace") matching REGEX is expected: that block is not a
 # failure, its absence is, and the W taint (512) is then allowed.
+# Each --expect-kasan REGEX likewise says exactly one KASAN report (from
+# "BUG: KASAN:" to its closing line of "=") matching REGEX is expected,
+# and allows the B taint (32) that it sets.
 judge() {
 	local log=$1 n=$2 splat out passed failed skipped docs taint allowed=12288
 
@@ -77,7 +81,7 @@ judge() {
 
 	# The awk part prints offending lines, then a last line
 	# "@@ passed failed skipped documents".
-	out=$(KTAP_SPLAT=$splat KTAP_EXPECT=$expect awk '
+	out=$(KTAP_SPLAT=$splat KTAP_EXPECT=$expect KTAP_KASAN=$kasan awk '
 	function fail(n, msg) { failed += n; print "  " msg }
 	# Show offending lines: the first 60 of them, then only their count.
 	function show(s,	n, i, l) {
@@ -112,10 +116,17 @@ judge() {
 			if (wbuf ~ want[i]) { seen[i]++; hit = 1 }
 		if (!hit && wbad != "") { splats++; show(wbad) }
 	}
+	function end_kasan(	i, hit) {
+		inkasan = 0
+		for (i = 1; i <= nkexp; i++)
+			if (kbuf ~ kwant[i]) { kseen[i]++; hit = 1 }
+		if (!hit) { splats++; show(kbuf) }
+	}
 	BEGIN {
 		bad = ENVIRON["KTAP_SPLAT"]
 		ktap = "^ *(K?TAP version [0-9]|1\\.\\.[0-9]|(not )?ok [0-9]|#)"
 		nexp = split(ENVIRON["KTAP_EXPECT"], want, "\n") - 1
+		nkexp = split(ENVIRON["KTAP_KASAN"], kwant, "\n") - 1
 		maxd = 0
 	}
 	{
@@ -135,6 +146,13 @@ judge() {
 	}
 	/SHEAFCACHE_[A-Z]+_FAIL/ { fail(1, "guest step failed: " line) }
 	/SHEAFCACHE_DONE/ { done = 1 }
+
+	# An expected KASAN report is kept whole until its closing line, and
+	# let through if it matches; its lines are nothing else.
+	nkexp && !inkasan && !inwarn && /BUG: KASAN:/ { inkasan = 1; kbuf = "" }
+	inkasan && length(kbuf) < 65536 { kbuf = kbuf "  " raw "\n" }
+	inkasan && line ~ /^=+$/ { end_kasan(); next }
+	inkasan { next }
 
 	# Splats: a WARNING block is kept until its end so that an expected
 	# one can be let through whole.
@@ -184,6 +202,12 @@ judge() {
 	END {
 		if (inwarn)
 			end_warn()
+		if (inkasan)
+			end_kasan()
+		for (i = 1; i <= nkexp; i++)
+			if (kseen[i] != 1)
+				fail(1, "expected exactly one KASAN report matching /" \
+				     kwant[i] "/, saw " kseen[i] + 0)
 		close_deeper(-1)
 		if (shown > 60)
 			print "  ... and " shown - 60 " more splat lines, see the log"
@@ -203,6 +227,7 @@ judge() {
 	# O and E come from loading out-of-tree unsigned modules; W is
 	# allowed only with an expected warning.
 	[ -z "$expect" ] || allowed=$((allowed | 512))
+	[ -z "$kasan" ] || allowed=$((allowed | 32))
 	taint=$(sed -n 's/.*SHEAFCACHE_TAINT=\([0-9]*\).*/\1/p' "$log" | tail -n 1)
 	if [ -n "$taint" ] && ((taint & ~allowed)); then
 		echo "  kernel tainted: $taint (allowed bits: $allowed)"

@@ -68,5 +68,11 @@ int test_tune_grows_and_trims(void);
 int test_tune_fixed_stays(void);
 int test_tune_budget_kept(void);
 int test_tune_budget_args(void);
+int test_poison_write_after_free(void);
+int test_poison_barn_drain(void);
+int test_poison_prefill_replaces(void);
+int test_bypass_slab_count(void);
+int test_borrowed_lists(void);
+int test_sheaf_overdue_once(void);
 
 #endif /* _SHEAFCACHE_SELFTEST_H */

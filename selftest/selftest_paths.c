@@ -1434,6 +1434,12 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(tune_fixed_stays),
 	SC_TEST_CASE(tune_budget_kept),
 	SC_TEST_CASE(tune_budget_args),
+	SC_TEST_CASE_ATTR(poison_write_after_free, ST_QUICK),
+	SC_TEST_CASE(poison_barn_drain),
+	SC_TEST_CASE(poison_prefill_replaces),
+	SC_TEST_CASE(bypass_slab_count),
+	SC_TEST_CASE(borrowed_lists),
+	SC_TEST_CASE(sheaf_overdue_once),
 	SC_TEST_CASE_ATTR(memcg_charges_allocator, ST_MEMCG),
 };
 

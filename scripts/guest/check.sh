@@ -47,4 +47,19 @@ if [ -e /sys/kernel/debug/sheafcache ]; then
 	step_failed DEBUGFS /sys/kernel/debug/sheafcache left behind
 fi
 
+# The stress again with every cache poisoned: a false report of a write
+# after free (the selftest's own deliberate ones are counted before) or
+# poisoning left off fails the step.
+reports() { dmesg | grep -c 'written after free'; }
+before=$(reports)
+if load sheafcache poison=1; then
+	grep -q Y /sys/module/sheafcache/parameters/poison ||
+		step_failed POISON poison=1 not set
+	! load sheafcache_torture mode=stress duration_ms=2000 ||
+		unload sheafcache_torture
+	unload sheafcache
+	[ "$(reports)" = "$before" ] ||
+		step_failed POISON false write-after-free reports
+fi
+
 kmemleak_end

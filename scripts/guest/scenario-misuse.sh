@@ -27,7 +27,7 @@
 variant=$(sed -n 's/.*sheafcache_variant=\([a-z_]*\).*/\1/p' /proc/cmdline)
 kmemleak_begin
 
-load sheafcache check_frees=1
+load sheafcache check_frees=1 track_sheaves=1
 load sheafcache_misuse test="$variant"
 unload sheafcache_misuse sheafcache
 
