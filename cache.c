@@ -628,7 +628,8 @@ static long sc_sheaves_out(struct sheaf_cache *sc)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		n += per_cpu_ptr(sc->cpu, cpu)->sheaves_out;
+		n += per_cpu_ptr(sc->cpu, cpu)->sheaves_taken -
+		     per_cpu_ptr(sc->cpu, cpu)->sheaves_back;
 	return n;
 }
 

@@ -215,17 +215,17 @@ static inline void sc_tune_busy(struct sheaf_cache *sc)
 }
 
 /*
- * Take a barn's lock, IRQs saved, counting the times another CPU held it:
- * the tuner's sign that the CPUs trade with the barn too often (tune.c).
+ * Take a barn's lock, IRQs saved, counting the times other CPUs waited
+ * for it: the tuner's sign that the CPUs trade with the barn too often
+ * (tune.c). PREEMPT_RT's spinlock_t tells no waiters: none are counted.
  */
 static __always_inline void sc_barn_lock(struct sc_barn *barn,
 					 unsigned long *flags)
 	__acquires(&barn->lock)
 {
-	if (!spin_trylock_irqsave(&barn->lock, *flags)) {
-		spin_lock_irqsave(&barn->lock, *flags);
-		barn->contended++;
-	}
+	spin_lock_irqsave(&barn->lock, *flags);
+	/* Others queued behind us: cheaper than a trylock first. */
+	barn->contended += spin_is_contended(&barn->lock);
 }
 
 /*

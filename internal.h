@@ -112,7 +112,7 @@ struct sc_borrow {
  * @low_full: fewest full sheaves since the last trim, which the interval
  *	did not need (tune.c, as UMA's working-set estimate)
  * @low_empty: fewest empty sheaves since the last trim
- * @contended: times the lock was found held (sc_barn_lock())
+ * @contended: times others waited for the lock (sc_barn_lock())
  */
 struct sc_barn {
 	spinlock_t lock;	/* see above */
@@ -141,10 +141,13 @@ struct sc_barn {
  *	back, for the next one on this CPU (prefill.c), by their barn_list
  * @nr_stash: objects in @stash
  * @stash_sheaves: sheaves in @stash
- * @trim_seen: main and its size at the last trim, which only the trim
- *	reads and writes: a change says the CPU was busy (tune.c)
- * @sheaves_out: prefilled sheaves taken on this CPU minus those returned
- *	here; the sum over CPUs is the number out with callers
+ * @trim_seen: main, its size and the sheaves taken at the last trim,
+ *	which only the trim reads and writes: a change says the CPU was
+ *	busy (tune.c)
+ * @sheaves_taken: prefilled sheaves taken on this CPU; less the sum of
+ *	@sheaves_back over CPUs, those out with callers. Only ever grows,
+ *	so that the trim sees prefills in it (tune.c)
+ * @sheaves_back: prefilled sheaves returned on this CPU
  * @stat: event counters, see enum sheaf_cache_stat_item
  */
 struct sc_cpu {
@@ -157,7 +160,8 @@ struct sc_cpu {
 	unsigned int nr_stash;
 	unsigned int stash_sheaves;
 	unsigned long trim_seen;
-	long sheaves_out;
+	unsigned long sheaves_taken;
+	unsigned long sheaves_back;
 	unsigned long stat[SC_NR_STATS];
 };
 

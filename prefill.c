@@ -115,7 +115,7 @@ static struct sheaf *sc_sheaf_out(struct sheaf_cache *sc, struct sheaf *sheaf)
 	INIT_LIST_HEAD(&sheaf->barn_list);
 	sc_unhold(sc, sheaf);
 	sheaf->cache = sc;
-	this_cpu_inc(sc->cpu->sheaves_out);
+	this_cpu_inc(sc->cpu->sheaves_taken);
 	return sheaf;
 }
 
@@ -596,7 +596,6 @@ struct sheaf *sheaf_cache_prefill_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 		return NULL;
 	if (static_branch_unlikely(&sc_track_sheaves) && sheaf)
 		sc_borrow(sc, sheaf, _RET_IP_);
-	sc_tune_busy(sc);
 	trace_sheafcache_prefill(sc, size, sheaf ? sheaf->size : 0,
 				 size > READ_ONCE(sc->capacity), fast);
 	return sheaf;
@@ -767,7 +766,7 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 	if (unlikely(!list_empty(&sheaf->barn_list)))
 		sc_return_chain(sc, sheaf);
 	sheaf->cache = NULL;
-	this_cpu_dec(sc->cpu->sheaves_out);
+	this_cpu_inc(sc->cpu->sheaves_back);
 	if (static_branch_unlikely(&sc_track_sheaves))
 		sc_unborrow(sc, sheaf);
 	size = sheaf->size;

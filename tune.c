@@ -165,7 +165,7 @@ static void sc_tune_grow(struct sheaf_cache *sc)
  * past what they and the barn hold: every SC_TUNE_WINDOW base trips, if
  * they were at least a third of all exchanges; and when they contend for
  * the barn: every SC_TUNE_BARN_WINDOW exchanges, if a quarter of them
- * found its lock held. Larger sheaves make both rarer.
+ * had others waiting for its lock. Larger sheaves make both rarer.
  */
 void sc_tune_exchange(struct sheaf_cache *sc, bool base)
 {
@@ -424,8 +424,9 @@ static unsigned long sc_trim_idle(struct sheaf_cache *sc)
 }
 
 /*
- * Whether any CPU's main changed since the last trim: the fast paths
- * mark nothing, so a cache used only through them looks at its sheaves.
+ * Whether any CPU's main changed, or a CPU took a prefilled sheaf, since
+ * the last trim: the fast paths and prefill mark nothing, so a cache
+ * used only through them looks at its CPUs.
  */
 static bool sc_trim_cpus_busy(struct sheaf_cache *sc)
 {
@@ -436,7 +437,8 @@ static bool sc_trim_cpus_busy(struct sheaf_cache *sc)
 	for_each_possible_cpu(cpu) {
 		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
 		struct sheaf *main = READ_ONCE(pcp->main);
-		unsigned long seen = (unsigned long)main + READ_ONCE(main->size);
+		unsigned long seen = (unsigned long)main + READ_ONCE(main->size) +
+				     READ_ONCE(pcp->sheaves_taken);
 
 		if (seen != pcp->trim_seen)
 			busy = true;

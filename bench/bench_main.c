@@ -255,33 +255,40 @@ static void bench_shuffle(unsigned int n)
  * under a spinlock with IRQs off, give back the rest, then free the
  * objects taken, as their user would later.
  */
+static __always_inline int guar_once(struct sheaf_cache *sc,
+				     const struct bench_params *p)
+{
+	unsigned int i, used = p->used;
+	void **objs = bench_objs;
+	struct sheaf *sheaf;
+	unsigned long flags;
+
+	sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, p->n);
+	if (unlikely(!sheaf))
+		return -ENOMEM;
+	spin_lock_irqsave(&bench_lock, flags);
+	for (i = 0; i < used; i++)
+		objs[i] = sheaf_cache_alloc_from_sheaf(sc, GFP_ATOMIC, sheaf);
+	spin_unlock_irqrestore(&bench_lock, flags);
+	sheaf_cache_return_sheaf(sc, GFP_KERNEL, sheaf);
+	for (i = 0; i < used; i++) {
+		if (unlikely(!objs[i]))
+			return -ENOMEM;
+		sheaf_cache_free(sc, objs[i]);
+	}
+	return 0;
+}
+
 static noinline u64 guar_sheaf(struct bench_size *bs,
 			       const struct bench_params *p)
 {
-	struct sheaf_cache *sc = bs->sc;
-	unsigned int i, used = p->used;
-	void **objs = bench_objs;
-	unsigned long flags, it;
-	struct sheaf *sheaf;
+	unsigned long it;
 	u64 t0;
 
 	t0 = ktime_get_ns();
-	for (it = 0; it < p->iters; it++) {
-		sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, p->n);
-		if (unlikely(!sheaf))
+	for (it = 0; it < p->iters; it++)
+		if (guar_once(bs->sc, p))
 			return BENCH_FAIL;
-		spin_lock_irqsave(&bench_lock, flags);
-		for (i = 0; i < used; i++)
-			objs[i] = sheaf_cache_alloc_from_sheaf(sc, GFP_ATOMIC,
-							       sheaf);
-		spin_unlock_irqrestore(&bench_lock, flags);
-		sheaf_cache_return_sheaf(sc, GFP_KERNEL, sheaf);
-		for (i = 0; i < used; i++) {
-			if (unlikely(!objs[i]))
-				return BENCH_FAIL;
-			sheaf_cache_free(sc, objs[i]);
-		}
-	}
 	return ktime_get_ns() - t0;
 }
 
@@ -292,30 +299,14 @@ static noinline u64 guar_sheaf(struct bench_size *bs,
 static noinline u64 guar_cold(struct bench_size *bs,
 			      const struct bench_params *p)
 {
-	struct sheaf_cache *sc = bs->sc;
-	unsigned int i, used = p->used;
-	void **objs = bench_objs;
-	unsigned long flags, it;
-	struct sheaf *sheaf;
+	unsigned long it;
 	u64 t0, sum = 0, t;
 
 	for (it = 0; it < p->iters; it++) {
-		sheaf_cache_shrink(sc);
+		sheaf_cache_shrink(bs->sc);
 		t0 = ktime_get_ns();
-		sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, p->n);
-		if (unlikely(!sheaf))
+		if (guar_once(bs->sc, p))
 			return BENCH_FAIL;
-		spin_lock_irqsave(&bench_lock, flags);
-		for (i = 0; i < used; i++)
-			objs[i] = sheaf_cache_alloc_from_sheaf(sc, GFP_ATOMIC,
-							       sheaf);
-		spin_unlock_irqrestore(&bench_lock, flags);
-		sheaf_cache_return_sheaf(sc, GFP_KERNEL, sheaf);
-		for (i = 0; i < used; i++) {
-			if (unlikely(!objs[i]))
-				return BENCH_FAIL;
-			sheaf_cache_free(sc, objs[i]);
-		}
 		t = ktime_get_ns() - t0;
 		sum += t > bench_clock_cost ? t - bench_clock_cost : 0;
 	}
@@ -899,7 +890,9 @@ static int burst_one(struct bench_size *bs, struct sheaf_cache *sc,
 	int err;
 
 	p->sc = sc;
-	/* The warm-up's traffic too: the tuning is part of the cost. */
+	/* A run to tune in, then the steady state's traffic is counted. */
+	if (burst_sheaf(bs, p) == BENCH_FAIL)
+		return -ENOMEM;
 	before = burst_traffic(sc);
 	err = bench_run(&l, bs, fns, 1, p, (u64)p->iters * BURST_OPS);
 	if (err)
