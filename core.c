@@ -504,7 +504,8 @@ static struct sheaf *barn_take(struct sc_barn *barn, bool full)
  * emptied, and its empty shell is then freed; one larger than it goes
  * back to the base, as a shrinking cache wants.
  */
-bool sc_barn_keeps(struct sheaf_cache *sc, struct sheaf *sheaf, bool full)
+static bool sc_barn_keeps(struct sheaf_cache *sc, struct sheaf *sheaf,
+			  bool full)
 {
 	unsigned int capacity = READ_ONCE(sc->next_capacity);
 

@@ -264,7 +264,6 @@ gfp_t sc_fill_gfp(struct sheaf_cache *sc, gfp_t gfp);
 int sc_refill(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp);
 int sc_fill_for_caller(struct sheaf_cache *sc, struct sheaf *sheaf, gfp_t gfp);
 void sc_flush(struct sheaf_cache *sc, struct sheaf *sheaf);
-bool sc_barn_keeps(struct sheaf_cache *sc, struct sheaf *sheaf, bool full);
 bool barn_put_full(struct sheaf_cache *sc, struct sc_barn *barn,
 		   struct sheaf *sheaf, bool force);
 struct sheaf *barn_get_full_or_empty(struct sc_barn *barn);
@@ -287,7 +286,6 @@ unsigned long sc_drain_all(struct sheaf_cache *sc);
 unsigned long sc_stash_flush(struct sheaf_cache *sc, struct sc_cpu *pcp);
 
 /* tune.c */
-extern unsigned int sc_trim_interval;
 extern struct mutex sc_tune_mutex;
 int sc_resheave(struct sheaf_cache *sc, unsigned int capacity);
 int sc_tune_check_args(const struct sheaf_cache_args *a, unsigned int size,
@@ -316,7 +314,6 @@ static inline void sc_unhold(struct sheaf_cache *sc, struct sheaf *sheaf)
 
 void sc_tune_exchange(struct sheaf_cache *sc, bool base);
 void sc_tune_pressure(struct sheaf_cache *sc);
-void sc_set_capacity_locked(struct sheaf_cache *sc, unsigned int capacity);
 /* prefill.c */
 void sc_borrowed_warn(struct sheaf_cache *sc, unsigned int secs);
 

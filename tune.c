@@ -40,7 +40,7 @@
 #include "core.h"
 #include "trace.h"
 
-unsigned int sc_trim_interval = 5;
+static unsigned int sc_trim_interval = 5;
 module_param_named(trim_interval, sc_trim_interval, uint, 0444);
 MODULE_PARM_DESC(trim_interval,
 		 "seconds between working-set trims of each cache; 0: none");
@@ -127,7 +127,8 @@ static void sc_hold_force(struct sheaf_cache *sc, struct sheaf *sheaf)
 /* ===== Tuning ========================================================= */
 
 /* A new capacity, for the CPUs to adopt in their slow paths. */
-void sc_set_capacity_locked(struct sheaf_cache *sc, unsigned int capacity)
+static void sc_set_capacity_locked(struct sheaf_cache *sc,
+				   unsigned int capacity)
 {
 	unsigned int old = sc->capacity;
 
