@@ -72,7 +72,11 @@ int fx_init_base(struct fx *fx, const char *base_name,
 	return 0;
 }
 
-/* A fixed capacity: the cases count what each path does at CAP. */
+/*
+ * A fixed capacity: the cases count what each path does at CAP. No trim
+ * either: one that fired in a case slow enough (a debug kernel's) would
+ * move sheaves under its counts.
+ */
 int fx_init(struct fx *fx, unsigned int max_full, unsigned int max_empty)
 {
 	struct sheaf_cache_args args = {
@@ -81,8 +85,11 @@ int fx_init(struct fx *fx, unsigned int max_full, unsigned int max_empty)
 		.max_empty_sheaves = max_empty,
 		.flags = SHEAF_CACHE_FIXED_CAPACITY,
 	};
+	int ret = fx_init_base(fx, NULL, OBJ_SIZE, &args, 0, NULL);
 
-	return fx_init_base(fx, NULL, OBJ_SIZE, &args, 0, NULL);
+	if (!ret)
+		cancel_delayed_work_sync(&fx->sc->trim);
+	return ret;
 }
 
 void fx_fini(struct fx *fx)
