@@ -658,9 +658,13 @@ static noinline void sc_return_slow(struct sheaf_cache *sc, gfp_t gfp,
 	struct sc_barn *barn = sc_local_barn(sc);
 
 	sc_stat(sc, SC_RETURN_SLOW);
-	/* Bypass caches nothing: no sheaf is refilled for the barn. */
+	/*
+	 * Bypass caches nothing: no sheaf is refilled for the barn. A full
+	 * one, the common case, skips the two calls of a refill.
+	 */
 	if (!sc->bypass && READ_ONCE(barn->nr_full) < sc->max_full &&
-	    !sc_refill(sc, sheaf, sc_fill_gfp(sc, gfp) & ~__GFP_NOFAIL) &&
+	    (sheaf->size == sheaf->capacity ||
+	     !sc_refill(sc, sheaf, sc_fill_gfp(sc, gfp) & ~__GFP_NOFAIL)) &&
 	    barn_put_full(sc, barn, sheaf, false)) {
 		sc_stat(sc, SC_BARN_PUT);
 		return;
