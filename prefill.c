@@ -651,6 +651,29 @@ void *sheaf_cache_alloc_from_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 }
 EXPORT_SYMBOL_GPL(sheaf_cache_alloc_from_sheaf);
 
+/*
+ * The CPU's spare slot is free: the sheaf takes it, or, when main is full
+ * and the sheaf has room, main's place, main becoming the spare. A user
+ * that reserves and frees what it took would otherwise fill main and the
+ * spare both, and every free after would go the slow way to swap them.
+ * A returned sheaf is clean, so either place keeps dirty objects on top.
+ */
+static __always_inline void sc_return_fast(struct sheaf_cache *sc,
+					   struct sc_cpu *pcp,
+					   struct sheaf *sheaf)
+{
+	sc_stat(sc, SC_RETURN_FAST);
+	if (pcp->main->size < pcp->capacity ||
+	    sheaf->size >= sheaf->capacity) {
+		pcp->spare = sheaf;
+		return;
+	}
+	pcp->spare = pcp->main;
+	pcp->main = sheaf;
+	sc_cpu_fit(sc, pcp);
+	sc_stat(sc, SC_SWAP);
+}
+
 /* The CPU already has a spare: into the barn, refilled, or away. */
 static noinline void sc_return_slow(struct sheaf_cache *sc, gfp_t gfp,
 				    struct sheaf *sheaf)
@@ -788,9 +811,8 @@ void sheaf_cache_return_sheaf(struct sheaf_cache *sc, gfp_t gfp,
 
 	if (sc_enter(sc, &pcp)) {
 		if (!pcp->spare) {
-			pcp->spare = sheaf;
+			sc_return_fast(sc, pcp, sheaf);
 			sheaf = NULL;
-			sc_stat(sc, SC_RETURN_FAST);
 		}
 		sc_exit(pcp);
 	}

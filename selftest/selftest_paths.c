@@ -1002,6 +1002,38 @@ FX_TEST(prefill_fast, 1, 1)
 	return 0;
 }
 
+/*
+ * Main full: a returned sheaf with room becomes main, so that the free of
+ * what was taken from it stays fast; a full one stays the spare.
+ */
+FX_TEST(return_to_main, 1, 1)
+{
+	struct sheaf *sheaf;
+	unsigned int i;
+	void *obj;
+
+	fx_free_new(fx, 2 * CAP);	/* spare CAP, main CAP */
+	for (i = 0; i < 2 * CAP; i++) {
+		sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 1);
+		if (!EXPECT(sheaf))
+			return -ENOMEM;
+		obj = sheaf_cache_alloc_from_sheaf(fx->sc, 0, sheaf);
+		sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+		EXPECT_EQ(fx_main(fx), CAP - 1);
+		EXPECT_EQ(fx_spare(fx), CAP);
+		sheaf_cache_free(fx->sc, obj);
+	}
+	EXPECT_STAT(fx, SC_SWAP, 2 * CAP);
+	EXPECT_STAT(fx, SC_FREE_FAST, 4 * CAP);
+	EXPECT_STAT(fx, SC_RETURN_FAST, 2 * CAP);
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, CAP);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+	EXPECT_EQ(fx_main(fx), CAP);
+	EXPECT_EQ(fx_spare(fx), CAP);
+	EXPECT_STAT(fx, SC_SWAP, 2 * CAP);
+	return 0;
+}
+
 /* No spare: the barn's full sheaf is taken. */
 FX_TEST(prefill_barn, 2, 1)
 {
@@ -1405,6 +1437,7 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(refill_used_chain),
 	SC_TEST_CASE(prefill_bad_input),
 	SC_TEST_CASE(prefill_fast),
+	SC_TEST_CASE(return_to_main),
 	SC_TEST_CASE(prefill_barn),
 	SC_TEST_CASE(prefill_new),
 	SC_TEST_CASE_ATTR(refill, ST_QUICK),
