@@ -193,6 +193,7 @@ struct sc_cpu {
  * @tune_lock: serializes changes of the capacity (tune.c)
  * @tune_barn: sheaf exchanges the barns served since the last decision
  * @tune_base: those that went to the base instead
+ * @tune_oversize: reservations above the capacity since the last decision
  * @tune_contended: the barns' contended counts at the last decision
  * @busy: slow-path events since the last trim: nonzero unless idle
  * @trim: the periodic working-set trim
@@ -244,6 +245,7 @@ struct sheaf_cache {
 	spinlock_t tune_lock;	/* see above */
 	atomic_t tune_barn;
 	atomic_t tune_base;
+	atomic_t tune_oversize;
 	unsigned long tune_contended;
 	unsigned int busy;
 	struct delayed_work trim;

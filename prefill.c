@@ -381,6 +381,7 @@ sc_prefill_chain(struct sheaf_cache *sc, gfp_t gfp, unsigned int size)
 	LIST_HEAD(chain);
 
 	sc_stat(sc, SC_PREFILL_OVERSIZE);
+	sc_tune_oversize(sc, size);
 	if (sc_enter(sc, &pcp)) {
 		swap(head, pcp->spare);
 		stashed = sc_stash_take(pcp, &chain);

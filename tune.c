@@ -6,7 +6,8 @@
  * Capacity. A cache starts at its floor (the creator's sheaf_capacity,
  * or the default) and doubles, up to a page of pointers, when most of its
  * sheaf exchanges go past the barn to the base: its working set does not
- * fit what its CPUs and barns hold. It goes back to the floor when it
+ * fit what its CPUs and barns hold; and when its reservations keep being
+ * larger than a sheaf. It goes back to the floor when it
  * has been idle for a trim interval, and halves under memory pressure.
  * A change is two stores; each CPU adopts it in its own slow paths
  * (sc_cpu_fit()), with sheaves of the old capacity retired as they come
@@ -196,6 +197,28 @@ void sc_tune_exchange(struct sheaf_cache *sc, bool base)
 		sc_tune_grow(sc);
 	sc->tune_contended = sc_tune_contention(sc);
 	spin_unlock(&sc->tune_lock);
+}
+
+/*
+ * A reservation of @size, above the capacity, linked sheaves from the
+ * barn (sc_prefill_chain()). Its caller expects more than a sheaf holds,
+ * which upstream's creators say with sheaf_capacity: every SC_TUNE_WINDOW
+ * such reservations the capacity doubles while below the last one's size,
+ * so that a sheaf comes to serve it whole, as a native cache created for
+ * it would. The floor is untouched: the trim takes the cache back to it.
+ */
+void sc_tune_oversize(struct sheaf_cache *sc, unsigned int size)
+{
+	unsigned long flags;
+
+	sc_tune_busy(sc);
+	if (sc->fixed ||
+	    atomic_inc_return(&sc->tune_oversize) % SC_TUNE_WINDOW ||
+	    !spin_trylock_irqsave(&sc->tune_lock, flags))
+		return;
+	if (sc->capacity < size)
+		sc_tune_grow(sc);
+	spin_unlock_irqrestore(&sc->tune_lock, flags);
 }
 
 /* Memory pressure (the shrinker): half the capacity, down to the floor. */

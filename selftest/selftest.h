@@ -66,6 +66,7 @@ int test_rcu_cpu_offline(void);
 int test_rcu_fallback_atomic(void);
 int test_tune_grows_and_trims(void);
 int test_tune_fixed_stays(void);
+int test_tune_oversize_grows(void);
 int test_tune_budget_kept(void);
 int test_tune_budget_args(void);
 int test_poison_write_after_free(void);

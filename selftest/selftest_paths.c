@@ -1472,6 +1472,7 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE(rcu_fallback_atomic),
 	SC_TEST_CASE(tune_grows_and_trims),
 	SC_TEST_CASE(tune_fixed_stays),
+	SC_TEST_CASE(tune_oversize_grows),
 	SC_TEST_CASE(tune_budget_kept),
 	SC_TEST_CASE(tune_budget_args),
 	SC_TEST_CASE_ATTR(poison_write_after_free, ST_QUICK),

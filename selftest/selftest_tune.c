@@ -115,6 +115,57 @@ int test_tune_fixed_stays(void)
 	return 0;
 }
 
+/* Reserve @n objects @times, taking none, on this CPU. */
+static void st_reserve(struct sheaf_cache *sc, unsigned int n,
+		       unsigned int times)
+{
+	struct sheaf *sheaf;
+
+	while (times--) {
+		sheaf = sheaf_cache_prefill_sheaf(sc, GFP_KERNEL, n);
+		EXPECT(sheaf && sheaf_cache_sheaf_size(sheaf) >= n);
+		sheaf_cache_return_sheaf(sc, GFP_KERNEL, sheaf);
+	}
+}
+
+/*
+ * Reservations above the capacity double it every eight, while it is
+ * below their size: then a sheaf serves one whole, not oversize. A fixed
+ * capacity stays. No trim meanwhile: it could take the cache to its floor.
+ */
+int test_tune_oversize_grows(void)
+{
+	unsigned int flags[] = { 0, SHEAF_CACHE_FIXED_CAPACITY };
+	unsigned int i;
+	struct fx fx;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		bool fixed = flags[i];
+
+		ret = st_tune_fx(&fx, flags[i]);
+		if (ret)
+			return ret;
+		cancel_delayed_work_sync(&fx.sc->trim);
+		migrate_disable();
+		st_reserve(fx.sc, 4 * CAP, 7);
+		EXPECT_EQ(sheaf_cache_capacity(fx.sc), CAP);
+		st_reserve(fx.sc, 4 * CAP, 1);
+		EXPECT_EQ(sheaf_cache_capacity(fx.sc), fixed ? CAP : 2 * CAP);
+		st_reserve(fx.sc, 4 * CAP, 8);
+		EXPECT_EQ(sheaf_cache_capacity(fx.sc), fixed ? CAP : 4 * CAP);
+		EXPECT_STAT(&fx, SC_PREFILL_OVERSIZE, 16);
+		/* Served whole now: no more oversize, and no more growth. */
+		st_reserve(fx.sc, 4 * CAP, 8);
+		migrate_enable();
+		EXPECT_STAT(&fx, SC_PREFILL_OVERSIZE, fixed ? 24 : 16);
+		EXPECT_STAT(&fx, SC_CAPACITY_GROW, fixed ? 0 : 2);
+		EXPECT_EQ(sheaf_cache_capacity(fx.sc), fixed ? CAP : 4 * CAP);
+		fx_fini(&fx);
+	}
+	return 0;
+}
+
 /* The least budget: two sheaves of the floor per possible CPU. */
 static unsigned long st_least_budget(void)
 {
