@@ -11,6 +11,7 @@
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #include "sheafcache.h"
 
@@ -168,6 +169,7 @@ static __always_inline void bench_free(struct bench_size *bs,
  * @used: objects of a guarantee actually taken
  * @shuffled: free a batch in shuffled rather than LIFO order
  * @sc: the sheafcache to use instead of the size's own, or NULL
+ * @native: a base with native sheaves (bench_native.c), or NULL
  */
 struct bench_params {
 	unsigned long iters;
@@ -175,6 +177,7 @@ struct bench_params {
 	unsigned int used;
 	bool shuffled;
 	struct sheaf_cache *sc;
+	struct kmem_cache *native;
 };
 
 /* A timed run: the ns it took for @p->iters iterations, or BENCH_FAIL. */
@@ -234,6 +237,7 @@ struct bench_line {
 };
 
 extern void **bench_objs;
+extern spinlock_t bench_lock;
 
 struct bench_stat bench_summarize(u64 *v, unsigned int nr);
 int bench_run(struct bench_line *l, struct bench_size *bs,
@@ -247,6 +251,12 @@ unsigned long bench_iters(unsigned long base);
 
 int case_cross(struct bench_size *bs);
 int case_scale(struct bench_size *bs);
+
+/* ===== bench_native.c ================================================= */
+
+bool bench_native_init(void);
+struct kmem_cache *bench_native_create(unsigned int size, unsigned int n);
+u64 bench_native_guar(struct bench_size *bs, const struct bench_params *p);
 
 /* ===== bench_rcu.c ==================================================== */
 

@@ -84,7 +84,7 @@ struct bench_size bench[BENCH_NR_SIZES];
 void **bench_objs;
 static unsigned int *bench_perm;
 /* The lock a guaranteed allocation is made under, IRQs off. */
-static DEFINE_SPINLOCK(bench_lock);
+DEFINE_SPINLOCK(bench_lock);
 /* Whether the loaded core counts events (SHEAFCACHE_NO_STATS unset). */
 static bool bench_core_stats;
 /* What ktime_get_ns() itself adds to a timed stretch. */
@@ -684,6 +684,9 @@ static int case_guar(struct bench_size *bs)
 		{ guar_bulk, "bulk" }, { guar_slab, "slab" },
 		{ guar_cold, "sheaf_cold" },
 	};
+	static const struct bench_timed native[] = {
+		{ bench_native_guar, "native" },
+	};
 	struct bench_line l = {
 		.name = "guar", .size = bs->size, .order = "-", .cpus = 1,
 		.cap = sheaf_cache_capacity(bs->sc),
@@ -693,24 +696,36 @@ static int case_guar(struct bench_size *bs)
 	int err;
 
 	for (i = 0; i < ARRAY_SIZE(ns); i++) {
+		p.native = bench_native_create(bs->size, ns[i]);
 		/* Every object reserved is used; then only one of them. */
 		for (u = 0; u < 2; u++) {
 			if (u && ns[i] == 1)
 				continue;
 			p.n = ns[i];
 			p.used = u ? 1 : ns[i];
-			p.iters = DIV_ROUND_UP(bench_iters(8000), ns[i]);
+			/*
+			 * As many objects used whatever n: enough rounds for
+			 * the sheaves to cycle, and the zeroing of what was
+			 * freed to be paid where it is deferred to.
+			 */
+			p.iters = DIV_ROUND_UP(bench_iters(8000), p.used);
 			l.n = p.n;
 			l.used = p.used;
 			err = bench_run(&l, bs, fns, ARRAY_SIZE(fns) - 1,
 					&p, p.iters);
+			if (!err && p.native)
+				err = bench_run(&l, bs, native, 1, &p, p.iters);
 			/* Apart: it empties the cache the others warmed. */
+			p.iters = DIV_ROUND_UP(bench_iters(8000), p.n);
 			if (!err && u)
 				err = bench_run(&l, bs, &fns[ARRAY_SIZE(fns) - 1],
 						1, &p, p.iters);
 			if (err)
-				return err;
+				break;
 		}
+		kmem_cache_destroy(p.native);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -886,7 +901,7 @@ static int burst_one(struct bench_size *bs, struct sheaf_cache *sc,
 	};
 	unsigned long busy, held, counted;
 	unsigned int capacity;
-	u64 before;
+	u64 before, traffic;
 	int err;
 
 	p->sc = sc;
@@ -897,6 +912,8 @@ static int burst_one(struct bench_size *bs, struct sheaf_cache *sc,
 	err = bench_run(&l, bs, fns, 1, p, (u64)p->iters * BURST_OPS);
 	if (err)
 		return err;
+	/* Before the trims: the idle one flushes everything. */
+	traffic = burst_traffic(sc) - before;
 	held = sheaf_cache_cached_objects(sc);
 	capacity = sheaf_cache_capacity(sc);
 	counted = atomic_long_read(&sc->held);
@@ -905,7 +922,7 @@ static int burst_one(struct bench_size *bs, struct sheaf_cache *sc,
 	burst_trim(sc);
 	pr_info("MEM case=burst size=%u impl=%s cap=%u traffic_per_kop=%llu ops=%llu budget=%lu budget_bytes=%lu held_bytes=%lu trimmed_busy_bytes=%lu trimmed_idle_bytes=%lu\n",
 		bs->size, impl, capacity,
-		div64_u64((burst_traffic(sc) - before) * 1000,
+		div64_u64(traffic * 1000,
 			  (u64)p->iters * BURST_OPS * (reps + !smoke)),
 		(u64)p->iters * BURST_OPS * (reps + !smoke),
 		sc->max_held * sc->object_size,
@@ -1240,12 +1257,12 @@ static int __init sheafcache_bench_init(void)
 	bench_core_stats = bench_detect_stats(bench[0].sc);
 	bench_calibrate_clock();
 
-	pr_info("META kernel=%s cpus=%u nodes=%u smoke=%d reps=%u scale=%u core=%s init_on_alloc=%d init_on_free=%d hz=%d clock_ns=%llu\n",
+	pr_info("META kernel=%s cpus=%u nodes=%u smoke=%d reps=%u scale=%u core=%s init_on_alloc=%d init_on_free=%d hz=%d clock_ns=%llu native=%d\n",
 		init_utsname()->release, num_online_cpus(),
 		num_online_nodes(), smoke, reps, scale,
 		bench_core_stats ? "stats" : "nostats",
 		want_init_on_alloc(GFP_KERNEL), want_init_on_free(), HZ,
-		bench_clock_cost);
+		bench_clock_cost, bench_native_init());
 
 	if (sc_test_run(bench_cases, ARRAY_SIZE(bench_cases), bench_filter))
 		err = -EINVAL;
