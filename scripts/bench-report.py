@@ -311,6 +311,24 @@ def targets(runs):
     each_size('reserve n (4 to 64), use 1 ≤ 2 × mempool_alloc, worst n, warm',
               reserve)
 
+    def reserve_native(R, s):
+        """The worst n of reserve n, use 1 and of reserve n, use n,
+        against a native cache of capacity max(n, default) (6.18 on)."""
+        worst = None
+        for n in (1, 4, 16, 32, 64):
+            for used in {1, n}:
+                a = dict(case='guar', size=s, impl='sheaf', n=n, used=used)
+                b = dict(a, impl='native')
+                r = ratio(R.ns(**a), R.ns(**b))
+                if r is not None and (worst is None or r > worst[0]):
+                    worst = (r, a, b)
+        if worst is None:
+            return '–'
+        return (f'{verdict(worst[0], 1.0, noisy=R.noisy(worst[1], worst[2]))}'
+                f', worst: n={worst[1]["n"]} used={worst[1]["used"]}')
+    each_size('reserve n (1 to 64), use 1 or n ≤ 1.0 × native sheaves of '
+              'capacity max(n, default) (6.18 on), worst, warm', reserve_native)
+
     def burst(R, s, what):
         bm = burst_mems(R, R.mems)
         tuned, fixed = bm.get((s, 'sheaf')), bm.get((s, 'fixed'))
@@ -329,6 +347,45 @@ def targets(runs):
               'the base', lambda R, s: burst(R, s, 'traffic'))
     each_size('bursts: tuned ≤ 0.85 × the fixed default\'s instructions '
               'per operation', lambda R, s: burst(R, s, 'ns'))
+
+    # What a user could do with slab instead, on one CPU: the worst ratio to
+    # slab in the same case (bulk and rcu: to the slab pair, per object).
+    # Reservations have their own target above, against mempool: slab
+    # guarantees nothing, so theirs is only reported.
+    def worst_to_slab(R, s, cases):
+        rs = [r for r in R.rows
+              if r['core'] == 'stats' and r['size'] == s and
+              r['case'] in cases and r['impl'] == 'sheaf' and
+              r.get('ratio') is not None]
+        if not rs:
+            return None
+        w = max(rs, key=lambda r: r['ratio'])
+        what = w['case']
+        if w['case'] in ('batch', 'bulk', 'rcu', 'guar'):
+            what += f' n={w["n"]}'
+        if w['case'] == 'guar':
+            what += f' used={w["used"]}'
+        if w['case'] == 'batch':
+            what += f' {w["order"]}'
+        return w, what
+
+    def same_cpu(R, s):
+        found = worst_to_slab(R, s, ('pair', 'batch', 'burst', 'bulk', 'rcu'))
+        if not found:
+            return '–'
+        w, what = found
+        return f'{verdict(w["ratio"], 1.0)}, worst: {what}'
+    each_size('every same-CPU pattern ≤ 1.0 × slab (pair, batches, bursts, '
+              'bulk, rcu), worst', same_cpu)
+
+    def guar_slab(R, s):
+        found = worst_to_slab(R, s, ('guar',))
+        if not found:
+            return '–'
+        w, what = found
+        return f'{w["ratio"]:.2f}, worst: {what}'
+    each_size('reservations against slab without a guarantee (reported), '
+              'worst', guar_slab)
 
     def pair_ceiling(R):
         v = R.ns(case='pair', size=sizes[0], impl='sheaf') if sizes else None
@@ -501,7 +558,9 @@ def run_sections(R, mems):
         o.append(f'\n{title}:\n\n')
         o.append(grid(R, dict(case='guar'), ('size', 'n', 'used'), ('impl',),
                       keep, 0, names={'sheaf': 'sheaf (prefill)',
-                                      'slab': 'slab (no guarantee)'}, extra=(
+                                      'slab': 'slab (no guarantee)',
+                                      'native': 'native sheaves, capacity '
+                                                'max(n, default)'}, extra=(
             ('sheaf / mempool',
              lambda k: fmt(ratio(R.ns(case='guar', impl='sheaf', **k),
                                  R.ns(case='guar', impl='mempool', **k)), 2)),)))
