@@ -296,15 +296,22 @@ def targets(runs):
                                dict(case='guar', size=s, impl='mempool', n=32, used=32),
                                0.999))
 
-    def reserve(R, s):
-        """The worst n of reserve n (4 to 64), use 1, against mempool."""
+    def worst_guar(R, s, uses, against):
+        """The worst ratio of a reservation to @against over the
+        (n, used) in @uses: (ratio, sheaf's key, reference's key)."""
         worst = None
-        for n in (4, 16, 32, 64):
-            a = dict(case='guar', size=s, impl='sheaf', n=n, used=1)
-            b = dict(a, impl='mempool')
+        for n, used in uses:
+            a = dict(case='guar', size=s, impl='sheaf', n=n, used=used)
+            b = dict(a, impl=against)
             r = ratio(R.ns(**a), R.ns(**b))
             if r is not None and (worst is None or r > worst[0]):
                 worst = (r, a, b)
+        return worst
+
+    def reserve(R, s):
+        """The worst n of reserve n (4 to 64), use 1, against mempool."""
+        worst = worst_guar(R, s, [(n, 1) for n in (4, 16, 32, 64)],
+                           'mempool')
         if worst is None:
             return '–'
         return verdict(worst[0], 2, noisy=R.noisy(worst[1], worst[2]))
@@ -314,14 +321,8 @@ def targets(runs):
     def reserve_native(R, s):
         """The worst n of reserve n, use 1 and of reserve n, use n,
         against a native cache of capacity max(n, default) (6.18 on)."""
-        worst = None
-        for n in (1, 4, 16, 32, 64):
-            for used in {1, n}:
-                a = dict(case='guar', size=s, impl='sheaf', n=n, used=used)
-                b = dict(a, impl='native')
-                r = ratio(R.ns(**a), R.ns(**b))
-                if r is not None and (worst is None or r > worst[0]):
-                    worst = (r, a, b)
+        worst = worst_guar(R, s, [(n, u) for n in (1, 4, 16, 32, 64)
+                                  for u in sorted({1, n})], 'native')
         if worst is None:
             return '–'
         return (f'{verdict(worst[0], 1.0, noisy=R.noisy(worst[1], worst[2]))}'
