@@ -74,6 +74,8 @@ const char * const sc_stat_names[] = {
 	[SC_POISON_FAIL]	= "poison_fail",
 	[SC_BYPASS]		= "bypass",
 	[SC_SHEAF_OVERDUE]	= "sheaf_overdue",
+	[SC_CAPACITY_CONTENDED]	= "capacity_grow_contended",
+	[SC_CAPACITY_OVERSIZE]	= "capacity_grow_oversize",
 };
 
 static_assert(ARRAY_SIZE(sc_stat_names) == SC_NR_STATS);

@@ -173,8 +173,8 @@ struct sheaf_cache_args {
  *	objects that must not be cached)
  * @SC_FREE_RCU_FALLBACK: sheaf_cache_free_rcu() calls that found no RCU
  *	sheaf and used the object's rcu_head or waited for a grace period
- * @SC_CAPACITY_GROW: capacity raised: most sheaf exchanges went past the
- *	barn to the base
+ * @SC_CAPACITY_GROW: capacity raised, for any reason: most sheaf
+ *	exchanges went past the barn to the base, or the two below
  * @SC_CAPACITY_SHRINK: capacity lowered back to the floor: the cache was
  *	idle for a trim interval
  * @SC_CAPACITY_PRESSURE: capacity halved under memory pressure
@@ -185,6 +185,10 @@ struct sheaf_cache_args {
  * @SC_BYPASS: calls that SHEAF_CACHE_BYPASS sent straight to the base
  * @SC_SHEAF_OVERDUE: prefilled sheaves warned about for being out longer
  *	than the sheaf_overdue module parameter allows
+ * @SC_CAPACITY_CONTENDED: of @SC_CAPACITY_GROW, raises because the CPUs
+ *	contended for a barn's lock
+ * @SC_CAPACITY_OVERSIZE: of @SC_CAPACITY_GROW, raises because
+ *	reservations kept being above the capacity
  * @SC_NR_STATS: number of counters
  */
 enum sheaf_cache_stat_item {
@@ -232,6 +236,8 @@ enum sheaf_cache_stat_item {
 	SC_POISON_FAIL,
 	SC_BYPASS,
 	SC_SHEAF_OVERDUE,
+	SC_CAPACITY_CONTENDED,
+	SC_CAPACITY_OVERSIZE,
 	SC_NR_STATS
 };
 

@@ -150,15 +150,21 @@ static unsigned long sc_tune_contention(struct sheaf_cache *sc)
 	return n;
 }
 
-/* Double the capacity, up to the ceiling, with sc->tune_lock held. */
-static void sc_tune_grow(struct sheaf_cache *sc)
+/*
+ * Double the capacity, up to the ceiling, with sc->tune_lock held; count
+ * it, and in @reason (SC_NR_STATS: none) why.
+ */
+static void sc_tune_grow(struct sheaf_cache *sc,
+			 enum sheaf_cache_stat_item reason)
 {
 	unsigned int capacity = min(sc->capacity * 2, sc->ceiling);
 
-	if (capacity > sc->capacity) {
-		sc_set_capacity_locked(sc, capacity);
-		sc_stat(sc, SC_CAPACITY_GROW);
-	}
+	if (capacity <= sc->capacity)
+		return;
+	sc_set_capacity_locked(sc, capacity);
+	sc_stat(sc, SC_CAPACITY_GROW);
+	if (reason != SC_NR_STATS)
+		sc_stat(sc, reason);
 }
 
 /*
@@ -183,7 +189,7 @@ void sc_tune_exchange(struct sheaf_cache *sc, bool base)
 			return;
 		contended = sc_tune_contention(sc);
 		if (contended - sc->tune_contended >= SC_TUNE_BARN_WINDOW / 4)
-			sc_tune_grow(sc);
+			sc_tune_grow(sc, SC_CAPACITY_CONTENDED);
 		sc->tune_contended = contended;
 		spin_unlock(&sc->tune_lock);
 		return;
@@ -194,7 +200,7 @@ void sc_tune_exchange(struct sheaf_cache *sc, bool base)
 	trips = atomic_xchg(&sc->tune_base, 0);
 	served = atomic_xchg(&sc->tune_barn, 0);
 	if (trips * 2 >= served)
-		sc_tune_grow(sc);
+		sc_tune_grow(sc, SC_NR_STATS);
 	sc->tune_contended = sc_tune_contention(sc);
 	spin_unlock(&sc->tune_lock);
 }
@@ -217,7 +223,7 @@ void sc_tune_oversize(struct sheaf_cache *sc, unsigned int size)
 	    !spin_trylock_irqsave(&sc->tune_lock, flags))
 		return;
 	if (sc->capacity < size)
-		sc_tune_grow(sc);
+		sc_tune_grow(sc, SC_CAPACITY_OVERSIZE);
 	spin_unlock_irqrestore(&sc->tune_lock, flags);
 }
 

@@ -70,6 +70,9 @@ int test_tune_grows_and_trims(void)
 	st_bursts(fx.sc, 4);
 	before = sheaf_cache_stat(fx.sc, SC_REFILL);
 	EXPECT(sheaf_cache_stat(fx.sc, SC_CAPACITY_GROW) >= 1);
+	/* Base trips, on one CPU: neither contention nor reservations. */
+	EXPECT_STAT(&fx, SC_CAPACITY_CONTENDED, 0);
+	EXPECT_STAT(&fx, SC_CAPACITY_OVERSIZE, 0);
 	EXPECT(sheaf_cache_capacity(fx.sc) > CAP);
 	EXPECT(sheaf_cache_capacity(fx.sc) <= fx.sc->ceiling);
 	/*
@@ -160,6 +163,8 @@ int test_tune_oversize_grows(void)
 		migrate_enable();
 		EXPECT_STAT(&fx, SC_PREFILL_OVERSIZE, fixed ? 24 : 16);
 		EXPECT_STAT(&fx, SC_CAPACITY_GROW, fixed ? 0 : 2);
+		EXPECT_STAT(&fx, SC_CAPACITY_OVERSIZE, fixed ? 0 : 2);
+		EXPECT_STAT(&fx, SC_CAPACITY_CONTENDED, 0);
 		EXPECT_EQ(sheaf_cache_capacity(fx.sc), fixed ? CAP : 4 * CAP);
 		fx_fini(&fx);
 	}

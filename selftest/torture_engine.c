@@ -1109,8 +1109,10 @@ static void tt_print_counts(void)
 		tt_res.stat[SC_REENTRANT], tt_res.stat[SC_REFILL_FAIL],
 		tt_res.stat[SC_PREFILL_FAIL], tt_res.stat[SC_CPU_DEAD],
 		tt_res.hard_ops, tt_res.soft_ops);
-	pr_info("# capacity: grow=%llu shrink=%llu pressure=%llu refilled=%llu flushed=%llu barn_get=%llu barn_get_fail=%llu barn_put_fail=%llu\n",
-		tt_res.stat[SC_CAPACITY_GROW], tt_res.stat[SC_CAPACITY_SHRINK],
+	pr_info("# capacity: grow=%llu (contended=%llu oversize=%llu) shrink=%llu pressure=%llu refilled=%llu flushed=%llu barn_get=%llu barn_get_fail=%llu barn_put_fail=%llu\n",
+		tt_res.stat[SC_CAPACITY_GROW],
+		tt_res.stat[SC_CAPACITY_CONTENDED],
+		tt_res.stat[SC_CAPACITY_OVERSIZE], tt_res.stat[SC_CAPACITY_SHRINK],
 		tt_res.stat[SC_CAPACITY_PRESSURE], tt_res.stat[SC_REFILL],
 		tt_res.stat[SC_FLUSH], tt_res.stat[SC_BARN_GET],
 		tt_res.stat[SC_BARN_GET_FAIL], tt_res.stat[SC_BARN_PUT_FAIL]);
