@@ -25,10 +25,10 @@ struct sheaf;
  * calls, sheafcache_upstream.h and the sysfs statistics. 2: the tuned
  * capacity (SHEAF_CACHE_FIXED_CAPACITY, max_bytes), reservations of
  * linked sheaves, SHEAF_CACHE_POISON and SHEAF_CACHE_BYPASS, and their
- * counters. Independent of the module's version
- * (modinfo), which also counts fixes.
+ * counters. 3: SC_CAPACITY_CONTENDED and SC_CAPACITY_OVERSIZE.
+ * Independent of the module's version (modinfo), which also counts fixes.
  */
-#define SHEAF_CACHE_API_VERSION		2
+#define SHEAF_CACHE_API_VERSION		3
 
 /* Longest cache name, without the terminating NUL. */
 #define SHEAF_CACHE_NAME_MAX	31
