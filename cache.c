@@ -225,10 +225,23 @@ static unsigned int sc_peek(struct sheaf **slot)
 	return sheaf ? READ_ONCE(sheaf->size) : 0;
 }
 
+/* The objects the stashes of the node's CPUs hold. */
+static unsigned long sc_node_stashes(struct sheaf_cache *sc, int nid)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_online_cpu(cpu)
+		if (cpu_to_mem(cpu) == nid)
+			n += READ_ONCE(per_cpu_ptr(sc->cpu, cpu)->nr_stash);
+	return n;
+}
+
 /*
- * Memory pressure: the barns go first; a CPU's two sheaves stay. The
- * shrinker is NUMA-aware, as the barns are per node: it counts and gives
- * back the objects of the node under pressure.
+ * Memory pressure: the barns go first, and the CPUs' stashes, which the
+ * trim gives back on their CPUs; a CPU's two sheaves stay. The shrinker
+ * is NUMA-aware, as the barns are per node: it counts and gives back the
+ * objects of the node under pressure.
  */
 static unsigned long sc_shrinker_count(struct shrinker *s,
 				       struct shrink_control *ctl)
@@ -238,6 +251,7 @@ static unsigned long sc_shrinker_count(struct shrinker *s,
 	int cpu;
 
 	n = READ_ONCE(sc->barns[ctl->nid]->full_objects);
+	n += sc_node_stashes(sc, ctl->nid);
 	/* Partly filled RCU sheaves hold the node's objects too. */
 	rcu_read_lock();
 	for_each_online_cpu(cpu)
@@ -255,6 +269,8 @@ static unsigned long sc_shrinker_scan(struct shrinker *s,
 
 	sc_rcu_kick(sc);
 	sc_tune_pressure(sc);
+	if (sc_node_stashes(sc, ctl->nid))
+		sc_tune_stash_pressure(sc);
 	n = sc_drain_barn(sc, sc->barns[ctl->nid], ctl->nr_to_scan);
 	sc_stat_add(sc, SC_SHRINK, n);
 	return n ?: SHRINK_STOP;
@@ -640,10 +656,11 @@ void sheaf_cache_destroy(struct sheaf_cache *sc)
 	if (!sc)
 		return;
 	might_sleep();
+	/* The shrinker first: it may queue the trim (stashes). */
+	sc_shrinker_destroy(sc->shrinker);
 	sc_tune_stop(sc);
 	sc_sysfs_remove(sc);
 	sc_debugfs_remove(sc);
-	sc_shrinker_destroy(sc->shrinker);
 	cpuhp_state_remove_instance_nocalls(sc_cpuhp_state, &sc->cpuhp_node);
 	/* Objects on their way back through RCU first. */
 	sc_rcu_destroy(sc);

@@ -315,6 +315,7 @@ static inline void sc_unhold(struct sheaf_cache *sc, struct sheaf *sheaf)
 void sc_tune_exchange(struct sheaf_cache *sc, bool base);
 void sc_tune_oversize(struct sheaf_cache *sc, unsigned int size);
 void sc_tune_pressure(struct sheaf_cache *sc);
+void sc_tune_stash_pressure(struct sheaf_cache *sc);
 /* prefill.c */
 void sc_borrowed_warn(struct sheaf_cache *sc, unsigned int secs);
 

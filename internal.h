@@ -141,6 +141,9 @@ struct sc_barn {
  *	back, for the next one on this CPU (prefill.c), by their barn_list
  * @nr_stash: objects in @stash
  * @stash_sheaves: sheaves in @stash
+ * @stash_used: times a reservation took or left @stash; the trim gives
+ *	back a stash left alone for a whole interval (tune.c)
+ * @trim_stash: @stash_used at the last trim, which only the trim uses
  * @trim_seen: main, its size and the sheaves taken at the last trim,
  *	which only the trim reads and writes: a change says the CPU was
  *	busy (tune.c)
@@ -159,6 +162,8 @@ struct sc_cpu {
 	struct list_head stash;
 	unsigned int nr_stash;
 	unsigned int stash_sheaves;
+	unsigned int stash_used;
+	unsigned int trim_stash;
 	unsigned long trim_seen;
 	unsigned long sheaves_taken;
 	unsigned long sheaves_back;
@@ -196,6 +201,7 @@ struct sc_cpu {
  * @tune_oversize: reservations above the capacity since the last decision
  * @tune_contended: the barns' contended counts at the last decision
  * @busy: slow-path events since the last trim: nonzero unless idle
+ * @stash_pressure: the shrinker asked the trim for every CPU's stash
  * @trim: the periodic working-set trim
  * @object_size: size of the objects, for zeroing
  * @init_on_alloc: zero every object handed out (init_on_alloc rules)
@@ -248,6 +254,7 @@ struct sheaf_cache {
 	atomic_t tune_oversize;
 	unsigned long tune_contended;
 	unsigned int busy;
+	unsigned int stash_pressure;
 	struct delayed_work trim;
 	unsigned int object_size;
 	bool init_on_alloc;

@@ -285,6 +285,7 @@ static unsigned int sc_stash_take(struct sc_cpu *pcp, struct list_head *chain)
 		list_splice_init(&pcp->stash, chain);
 		WRITE_ONCE(pcp->nr_stash, 0);
 		WRITE_ONCE(pcp->stash_sheaves, 0);
+		WRITE_ONCE(pcp->stash_used, pcp->stash_used + 1);
 	}
 	return n;
 }
@@ -316,6 +317,7 @@ static void sc_stash_put(struct sheaf_cache *sc, struct sc_cpu *pcp,
 	list_cut_position(&pcp->stash, chain, &last->barn_list);
 	WRITE_ONCE(pcp->nr_stash, objects);
 	WRITE_ONCE(pcp->stash_sheaves, n);
+	WRITE_ONCE(pcp->stash_used, pcp->stash_used + 1);
 }
 
 /*

@@ -58,6 +58,8 @@ DEFINE_MUTEX(sc_tune_mutex);
 #define SC_PAGE_CAPACITY \
 	((PAGE_SIZE - offsetof(struct sheaf, objects)) / sizeof(void *))
 
+static void sc_trim_work(struct work_struct *work);
+
 /* ===== Arguments ====================================================== */
 
 int sc_tune_check_args(const struct sheaf_cache_args *a, unsigned int size,
@@ -86,6 +88,8 @@ void sc_tune_init(struct sheaf_cache *sc, const struct sheaf_cache_args *a)
 				    min_t(unsigned long, sc->ceiling, most));
 	}
 	spin_lock_init(&sc->tune_lock);
+	/* Before the shrinker, which may queue it. */
+	INIT_DELAYED_WORK(&sc->trim, sc_trim_work);
 }
 
 /* ===== Budget ========================================================= */
@@ -434,6 +438,45 @@ static unsigned long sc_trim_barn(struct sheaf_cache *sc, struct sc_barn *barn)
 	return n;
 }
 
+/* Runs on the CPU whose stash it gives back (work_on_cpu()). */
+static long sc_stash_release_this_cpu(void *arg)
+{
+	struct sheaf_cache *sc = arg;
+	local_trylock_t *tl = sc_local_lock(&sc->cpu->lock);
+	long n;
+
+	/* A task: on !PREEMPT_RT nothing on this CPU can hold the section. */
+	if (WARN_ON_ONCE(!tl))
+		return 0;
+	n = sc_stash_flush(sc, container_of(tl, struct sc_cpu, lock));
+	sc_local_unlock(tl);
+	return n;
+}
+
+/*
+ * Give back the stashes that no reservation took or left since the last
+ * trim, or, for the shrinker (@all), every one; the objects flushed. A
+ * stash of sheaves smaller than a grown capacity is never taken again.
+ */
+static unsigned long sc_trim_stashes(struct sheaf_cache *sc, bool all)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct sc_cpu *pcp = per_cpu_ptr(sc->cpu, cpu);
+		unsigned int used = READ_ONCE(pcp->stash_used);
+		bool idle = used == pcp->trim_stash;
+
+		pcp->trim_stash = used;
+		if (READ_ONCE(pcp->nr_stash) && (all || idle))
+			n += work_on_cpu(cpu, sc_stash_release_this_cpu, sc);
+	}
+	cpus_read_unlock();
+	return n;
+}
+
 /*
  * An idle cache: back to its floor, every object given back. What the
  * capacity change does not flush, sheaf_cache_shrink()'s drain does.
@@ -494,18 +537,30 @@ static void sc_trim_work(struct work_struct *work)
 	} else {
 		for_each_node(nid)
 			n += sc_trim_barn(sc, sc->barns[nid]);
+		n += sc_trim_stashes(sc, xchg(&sc->stash_pressure, 0));
 	}
 	if (n) {
 		sc_stat_add(sc, SC_TRIM, n);
 		trace_sheafcache_trim(sc, n);
 	}
-	queue_delayed_work(system_unbound_wq, &sc->trim,
-			   sc_trim_interval * HZ);
+	/* Also run at once, by the shrinker: then not again without one. */
+	if (sc_trim_interval)
+		queue_delayed_work(system_unbound_wq, &sc->trim,
+				   sc_trim_interval * HZ);
+}
+
+/*
+ * The shrinker's ask for the CPUs' stashes, which only their own CPUs
+ * may touch: the trim gives them back now, in a task (work_on_cpu()).
+ */
+void sc_tune_stash_pressure(struct sheaf_cache *sc)
+{
+	WRITE_ONCE(sc->stash_pressure, 1);
+	mod_delayed_work(system_unbound_wq, &sc->trim, 0);
 }
 
 void sc_tune_start(struct sheaf_cache *sc)
 {
-	INIT_DELAYED_WORK(&sc->trim, sc_trim_work);
 	if (sc_trim_interval)
 		queue_delayed_work(system_unbound_wq, &sc->trim,
 				   sc_trim_interval * HZ);

@@ -1114,6 +1114,65 @@ FX_TEST(refill, 1, 1)
 	return 0;
 }
 
+/* Run the cache's trim now, as its timer would, and wait for it. */
+static void fx_trim_now(struct fx *fx)
+{
+	mod_delayed_work(system_unbound_wq, &fx->sc->trim, 0);
+	flush_delayed_work(&fx->sc->trim);
+}
+
+/* A reservation above the capacity, none of it used: a stash is left. */
+static void fx_stash(struct fx *fx)
+{
+	struct sheaf *sheaf;
+
+	fx_free_new(fx, 5 * CAP + 1);
+	sheaf = sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 4 * CAP + 1);
+	EXPECT(sheaf);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL, sheaf);
+}
+
+/*
+ * A stash that no reservation took or left for a whole trim interval
+ * goes back at the trim, the cache busy or not; one in use stays. The
+ * shrinker has the trim give back every stash at once.
+ */
+FX_TEST(stash_trim, 4, 2)
+{
+	struct shrink_control ctl = {
+		.gfp_mask = GFP_KERNEL, .nid = numa_mem_id(),
+	};
+	struct shrinker *s = fx->sc->shrinker;
+	unsigned int stash;
+	u64 trimmed;
+
+	fx_stash(fx);
+	stash = fx_cpu(fx)->nr_stash;
+	EXPECT(stash >= CAP);
+	/* Left in this interval: kept. */
+	fx_trim_now(fx);
+	EXPECT_EQ(fx_cpu(fx)->nr_stash, stash);
+	/* Busy (a prefill), but the stash left alone: given back. */
+	trimmed = sheaf_cache_stat(fx->sc, SC_TRIM);
+	sheaf_cache_return_sheaf(fx->sc, GFP_KERNEL,
+				 sheaf_cache_prefill_sheaf(fx->sc, GFP_KERNEL, 1));
+	fx_trim_now(fx);
+	EXPECT_EQ(fx_cpu(fx)->nr_stash, 0);
+	EXPECT(sheaf_cache_stat(fx->sc, SC_TRIM) >= trimmed + stash);
+	EXPECT(sheaf_cache_cached_objects(fx->sc) > 0);
+
+	/* Memory pressure: counted, and given back though just left. */
+	fx_stash(fx);
+	stash = fx_cpu(fx)->nr_stash;
+	EXPECT(stash >= CAP);
+	EXPECT(s->count_objects(s, &ctl) >= stash);
+	ctl.nr_to_scan = 1;
+	s->scan_objects(s, &ctl);
+	flush_delayed_work(&fx->sc->trim);
+	EXPECT_EQ(fx_cpu(fx)->nr_stash, 0);
+	return 0;
+}
+
 /* Spare taken, barn at its limit: the returned sheaf is flushed and freed. */
 FX_TEST(return_flush, 1, 1)
 {
@@ -1434,6 +1493,7 @@ static const struct sc_test_case st_cases[] = {
 	SC_TEST_CASE_ATTR(prefill_cap_plus_1, ST_QUICK),
 	SC_TEST_CASE(prefill_4cap),
 	SC_TEST_CASE(prefill_chain_barn),
+	SC_TEST_CASE(stash_trim),
 	SC_TEST_CASE(refill_used_chain),
 	SC_TEST_CASE(prefill_bad_input),
 	SC_TEST_CASE(prefill_fast),
