@@ -525,6 +525,8 @@ static void sc_trim_work(struct work_struct *work)
 {
 	struct sheaf_cache *sc = container_of(to_delayed_work(work),
 					      struct sheaf_cache, trim);
+	/* An idle cache's drain takes the stashes the shrinker asked for. */
+	bool pressure = xchg(&sc->stash_pressure, 0);
 	unsigned long n = 0;
 	bool busy;
 	int nid;
@@ -537,7 +539,7 @@ static void sc_trim_work(struct work_struct *work)
 	} else {
 		for_each_node(nid)
 			n += sc_trim_barn(sc, sc->barns[nid]);
-		n += sc_trim_stashes(sc, xchg(&sc->stash_pressure, 0));
+		n += sc_trim_stashes(sc, pressure);
 	}
 	if (n) {
 		sc_stat_add(sc, SC_TRIM, n);
