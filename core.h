@@ -215,10 +215,10 @@ static inline void sc_tune_busy(struct sheaf_cache *sc)
 }
 
 /*
- * Take a barn's lock, IRQs saved, counting the times other CPUs waited
- * for it: the tuner's sign that the CPUs trade with the barn too often
- * (tune.c). PREEMPT_RT's spinlock_t tells no waiters: none are counted.
+ * Take a barn's lock, IRQs saved, counting the times CPUs waited for it:
+ * the tuner's sign that the CPUs trade with the barn too often (tune.c).
  */
+#ifndef CONFIG_PREEMPT_RT
 static __always_inline void sc_barn_lock(struct sc_barn *barn,
 					 unsigned long *flags)
 	__acquires(&barn->lock)
@@ -227,6 +227,18 @@ static __always_inline void sc_barn_lock(struct sc_barn *barn,
 	/* Others queued behind us: cheaper than a trylock first. */
 	barn->contended += spin_is_contended(&barn->lock);
 }
+#else
+/* PREEMPT_RT's spinlock_t tells no waiters: a failed trylock is a wait. */
+static __always_inline void sc_barn_lock(struct sc_barn *barn,
+					 unsigned long *flags)
+	__acquires(&barn->lock)
+{
+	if (spin_trylock_irqsave(&barn->lock, *flags))
+		return;
+	spin_lock_irqsave(&barn->lock, *flags);
+	barn->contended++;
+}
+#endif
 
 /*
  * Poisoning (SHEAF_CACHE_POISON). An object is poisoned as it enters a

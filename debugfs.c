@@ -130,13 +130,15 @@ static int sheaves_show(struct seq_file *m, void *v)
 		seq_printf(m, "C%d%s", cpu, cpu_online(cpu) ? "" : " (offline)");
 		sheaf_show(m, "main", READ_ONCE(pcp->main));
 		sheaf_show(m, "spare", READ_ONCE(pcp->spare));
-		seq_putc(m, '\n');
+		seq_printf(m, " stash=%u\n", READ_ONCE(pcp->nr_stash));
 	}
 	rcu_read_unlock();
+	/* contended: the tuner's count of waits for the barn's lock. */
 	for_each_node(nid)
-		seq_printf(m, "N%d full=%u empty=%u\n", nid,
+		seq_printf(m, "N%d full=%u empty=%u contended=%lu\n", nid,
 			   READ_ONCE(sc->barns[nid]->nr_full),
-			   READ_ONCE(sc->barns[nid]->nr_empty));
+			   READ_ONCE(sc->barns[nid]->nr_empty),
+			   READ_ONCE(sc->barns[nid]->contended));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(sheaves);

@@ -112,7 +112,7 @@ struct sc_borrow {
  * @low_full: fewest full sheaves since the last trim, which the interval
  *	did not need (tune.c, as UMA's working-set estimate)
  * @low_empty: fewest empty sheaves since the last trim
- * @contended: times others waited for the lock (sc_barn_lock())
+ * @contended: times CPUs waited for the lock (sc_barn_lock())
  */
 struct sc_barn {
 	spinlock_t lock;	/* see above */
