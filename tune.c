@@ -527,7 +527,7 @@ static void sc_trim_work(struct work_struct *work)
 					      struct sheaf_cache, trim);
 	/* An idle cache's drain takes the stashes the shrinker asked for. */
 	bool pressure = xchg(&sc->stash_pressure, 0);
-	unsigned long n = 0;
+	unsigned long n = 0, shrunk;
 	bool busy;
 	int nid;
 
@@ -539,7 +539,12 @@ static void sc_trim_work(struct work_struct *work)
 	} else {
 		for_each_node(nid)
 			n += sc_trim_barn(sc, sc->barns[nid]);
-		n += sc_trim_stashes(sc, pressure);
+		shrunk = sc_trim_stashes(sc, pressure);
+		/* For the shrinker: counted as its own. */
+		if (pressure)
+			sc_stat_add(sc, SC_SHRINK, shrunk);
+		else
+			n += shrunk;
 	}
 	if (n) {
 		sc_stat_add(sc, SC_TRIM, n);
