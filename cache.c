@@ -90,7 +90,7 @@ static int sc_overdue_set(const char *val, const struct kernel_param *kp)
 	if (!ret && READ_ONCE(sheaf_overdue)) {
 		static_branch_enable(&sc_track_sheaves);
 		track_sheaves = true;
-		mod_delayed_work(system_wq, &sc_overdue_work, 0);
+		mod_delayed_work(sc_percpu_wq, &sc_overdue_work, 0);
 	}
 	return ret;
 }

@@ -17,6 +17,16 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+/* The system workqueues, per-CPU and unbound, by 7.3's names if it has them. */
+#ifdef SHEAFCACHE_HAVE_SYSTEM_DFL_WQ
+#define sc_percpu_wq	system_percpu_wq
+#define sc_unbound_wq	system_dfl_wq
+#else
+#define sc_percpu_wq	system_wq
+#define sc_unbound_wq	system_unbound_wq
+#endif
 
 #ifdef SHEAFCACHE_HAVE_SHRINKER_ALLOC
 

@@ -199,7 +199,7 @@ static bool sc_rcu_push(struct sheaf_cache *sc, void *obj, bool keep_out)
 	sc_exit(pcp);
 	/* The first object of a sheaf starts its clock. */
 	if (started && !delayed_work_pending(&sc->rcu_flush))
-		queue_delayed_work(system_wq, &sc->rcu_flush, SC_RCU_FLUSH_DELAY);
+		queue_delayed_work(sc_percpu_wq, &sc->rcu_flush, SC_RCU_FLUSH_DELAY);
 	return true;
 }
 
@@ -209,7 +209,7 @@ static void sc_rcu_fallback(struct sheaf_cache *sc, void *obj)
 	sc_stat(sc, SC_FREE_RCU_FALLBACK);
 	if (sc->rcu_head) {
 		if (llist_add(obj + sc->rcu_head_offset, &sc->rcu_waiting))
-			queue_work(system_wq, &sc->rcu_fallback);
+			queue_work(sc_percpu_wq, &sc->rcu_fallback);
 		return;
 	}
 	synchronize_rcu();
@@ -322,7 +322,7 @@ static void sc_rcu_wait(struct sheaf_cache *sc)
 /* The shrinker: partly filled RCU sheaves now rather than later. */
 void sc_rcu_kick(struct sheaf_cache *sc)
 {
-	mod_delayed_work(system_wq, &sc->rcu_flush, 0);
+	mod_delayed_work(sc_percpu_wq, &sc->rcu_flush, 0);
 }
 
 void sheaf_cache_rcu_barrier(struct sheaf_cache *sc)

@@ -552,7 +552,7 @@ static void sc_trim_work(struct work_struct *work)
 	}
 	/* Also run at once, by the shrinker: then not again without one. */
 	if (sc_trim_interval)
-		queue_delayed_work(system_unbound_wq, &sc->trim,
+		queue_delayed_work(sc_unbound_wq, &sc->trim,
 				   sc_trim_interval * HZ);
 }
 
@@ -563,13 +563,13 @@ static void sc_trim_work(struct work_struct *work)
 void sc_tune_stash_pressure(struct sheaf_cache *sc)
 {
 	WRITE_ONCE(sc->stash_pressure, 1);
-	mod_delayed_work(system_unbound_wq, &sc->trim, 0);
+	mod_delayed_work(sc_unbound_wq, &sc->trim, 0);
 }
 
 void sc_tune_start(struct sheaf_cache *sc)
 {
 	if (sc_trim_interval)
-		queue_delayed_work(system_unbound_wq, &sc->trim,
+		queue_delayed_work(sc_unbound_wq, &sc->trim,
 				   sc_trim_interval * HZ);
 }
 

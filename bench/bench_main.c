@@ -882,7 +882,7 @@ static u64 burst_traffic(struct sheaf_cache *sc)
 /* Run the cache's trim now, as its timer would, and wait for it. */
 static void burst_trim(struct sheaf_cache *sc)
 {
-	mod_delayed_work(system_unbound_wq, &sc->trim, 0);
+	mod_delayed_work(sc_unbound_wq, &sc->trim, 0);
 	flush_delayed_work(&sc->trim);
 }
 

@@ -1117,7 +1117,7 @@ FX_TEST(refill, 1, 1)
 /* Run the cache's trim now, as its timer would, and wait for it. */
 static void fx_trim_now(struct fx *fx)
 {
-	mod_delayed_work(system_unbound_wq, &fx->sc->trim, 0);
+	mod_delayed_work(sc_unbound_wq, &fx->sc->trim, 0);
 	flush_delayed_work(&fx->sc->trim);
 }
 

@@ -32,7 +32,7 @@ static void st_bursts(struct sheaf_cache *sc, unsigned int rounds)
 /* Run the cache's trim now, as its timer would, and wait for it. */
 static void st_trim_now(struct sheaf_cache *sc)
 {
-	mod_delayed_work(system_unbound_wq, &sc->trim, 0);
+	mod_delayed_work(sc_unbound_wq, &sc->trim, 0);
 	flush_delayed_work(&sc->trim);
 }
 
