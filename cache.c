@@ -162,19 +162,37 @@ static int sc_cpu_dead(unsigned int cpu, struct hlist_node *node)
 	return 0;
 }
 
-/* Runs on the CPU whose sheaves it drains (work_on_cpu()). */
-static long sc_shrink_this_cpu(void *arg)
+struct sc_cpu_call {
+	struct sheaf_cache *sc;
+	unsigned long (*fn)(struct sheaf_cache *sc, struct sc_cpu *pcp);
+};
+
+/* Runs on the CPU whose sheaves it hands to the call (work_on_cpu()). */
+static long sc_cpu_call_here(void *arg)
 {
-	struct sheaf_cache *sc = arg;
-	local_trylock_t *tl = sc_local_lock(&sc->cpu->lock);
+	struct sc_cpu_call *c = arg;
+	local_trylock_t *tl = sc_local_lock(&c->sc->cpu->lock);
 	long n;
 
 	/* A task: on !PREEMPT_RT nothing on this CPU can hold the section. */
 	if (WARN_ON_ONCE(!tl))
 		return 0;
-	n = sc_drain_cpu(sc, container_of(tl, struct sc_cpu, lock));
+	n = c->fn(c->sc, container_of(tl, struct sc_cpu, lock));
 	sc_local_unlock(tl);
 	return n;
+}
+
+/*
+ * @fn on @cpu's sheaves, run there in its section, from a task that may
+ * sleep and holds cpus_read_lock(); what @fn returns (objects flushed).
+ */
+unsigned long sc_on_cpu(struct sheaf_cache *sc, int cpu,
+			unsigned long (*fn)(struct sheaf_cache *sc,
+					    struct sc_cpu *pcp))
+{
+	struct sc_cpu_call c = { .sc = sc, .fn = fn };
+
+	return work_on_cpu(cpu, sc_cpu_call_here, &c);
 }
 
 /* sc_drain_barn() over the nodes until @nr objects were flushed. */
@@ -199,7 +217,7 @@ unsigned long sc_drain_all(struct sheaf_cache *sc)
 
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
-		n += work_on_cpu(cpu, sc_shrink_this_cpu, sc);
+		n += sc_on_cpu(sc, cpu, sc_drain_cpu);
 	cpus_read_unlock();
 	return n + sc_drain_barns(sc, ULONG_MAX);
 }

@@ -293,6 +293,9 @@ bool sc_keep_out(struct sheaf_cache *sc, const void *obj);
 
 /* cache.c */
 unsigned long sc_drain_all(struct sheaf_cache *sc);
+unsigned long sc_on_cpu(struct sheaf_cache *sc, int cpu,
+			unsigned long (*fn)(struct sheaf_cache *sc,
+					    struct sc_cpu *pcp));
 
 /* prefill.c */
 unsigned long sc_stash_flush(struct sheaf_cache *sc, struct sc_cpu *pcp);

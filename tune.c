@@ -438,21 +438,6 @@ static unsigned long sc_trim_barn(struct sheaf_cache *sc, struct sc_barn *barn)
 	return n;
 }
 
-/* Runs on the CPU whose stash it gives back (work_on_cpu()). */
-static long sc_stash_release_this_cpu(void *arg)
-{
-	struct sheaf_cache *sc = arg;
-	local_trylock_t *tl = sc_local_lock(&sc->cpu->lock);
-	long n;
-
-	/* A task: on !PREEMPT_RT nothing on this CPU can hold the section. */
-	if (WARN_ON_ONCE(!tl))
-		return 0;
-	n = sc_stash_flush(sc, container_of(tl, struct sc_cpu, lock));
-	sc_local_unlock(tl);
-	return n;
-}
-
 /*
  * Give back the stashes that no reservation took or left since the last
  * trim, or, for the shrinker (@all), every one; the objects flushed. A
@@ -471,7 +456,7 @@ static unsigned long sc_trim_stashes(struct sheaf_cache *sc, bool all)
 
 		pcp->trim_stash = used;
 		if (READ_ONCE(pcp->nr_stash) && (all || idle))
-			n += work_on_cpu(cpu, sc_stash_release_this_cpu, sc);
+			n += sc_on_cpu(sc, cpu, sc_stash_flush);
 	}
 	cpus_read_unlock();
 	return n;
